@@ -1,0 +1,74 @@
+"""Batches collect writes without I/O and send them as one BATCH statement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .connection import Connection
+from .exceptions import InvalidQuery
+from .execution import BatchRequest, Operation, Request
+
+_TYPES = ("LOGGED", "UNLOGGED", "COUNTER")
+
+
+def _batch_type(value: Any) -> str:
+    name = getattr(value, "name", value)
+    name = "LOGGED" if name is None else str(name).upper()
+    if name not in _TYPES:
+        raise InvalidQuery(f"batch_type must be one of {', '.join(_TYPES)}, not {value!r}")
+    return name
+
+
+class BatchBase:
+    """Shared state of ``coodie.sync.BatchQuery`` and ``coodie.aio.BatchQuery``.
+
+    Writes given ``batch=`` are added here; the batch runs once, on a clean exit of
+    its ``with`` block (or by ``execute()``), and never when the block raised.
+    """
+
+    def __init__(
+        self,
+        batch_type: Any = "LOGGED",
+        *,
+        consistency: Any = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.batch_type = _batch_type(batch_type)
+        self.consistency = consistency
+        self.timeout = timeout
+        self._connection: Connection | None = None
+        self._requests: list[Request] = []
+        self.executed = False
+
+    def add(self, connection: Connection, request: Request) -> None:
+        if self.executed:
+            raise InvalidQuery("this batch was already executed; start a new BatchQuery")
+        if self._connection is None:
+            self._connection = connection
+        elif connection is not self._connection:
+            raise InvalidQuery(
+                f"a batch runs on one connection; this write uses {connection.name!r} but the "
+                f"batch already holds writes for {self._connection.name!r}"
+            )
+        self._requests.append(request)
+
+    def __len__(self) -> int:
+        return len(self._requests)
+
+    @property
+    def statements(self) -> list[str]:
+        """The CQL of the writes collected so far (for logs and tests)."""
+        return [r.cql for r in self._requests]
+
+    def _execute_op(self) -> Operation[None]:
+        if self.executed:
+            raise InvalidQuery("this batch was already executed; start a new BatchQuery")
+        self.executed = True
+        if not self._requests or self._connection is None:
+            return
+        request = BatchRequest(list(self._requests), self.batch_type, self.consistency, self.timeout)
+        self._requests.clear()
+        yield self._connection, request
+
+
+__all__ = ["BatchBase"]

@@ -1,0 +1,270 @@
+"""Connections: a driver session plus the prepared-statement cache coodie keeps for it.
+
+The driver sits behind this small surface (execute, execute_async, prepare); models
+and queries never touch the session directly.  Connections are registered by name;
+``Settings.connection`` on a model picks one, ``None`` means the default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from cassandra import ConsistencyLevel
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ResponseFuture, ResultSet, Session
+from cassandra.query import BatchStatement, BatchType, PreparedStatement, SimpleStatement, tuple_factory
+
+from .exceptions import ConfigurationError
+from .execution import AnyRequest, BatchRequest, Request
+
+DEFAULT = "default"
+PREPARED_CACHE_SIZE = 2048
+
+_connections: dict[str, Connection] = {}
+_BATCH_TYPES = {
+    "LOGGED": BatchType.LOGGED,
+    "UNLOGGED": BatchType.UNLOGGED,
+    "COUNTER": BatchType.COUNTER,
+}
+
+
+def consistency_level(value: Any) -> Any:
+    """Accept ``ConsistencyLevel.QUORUM`` or ``"QUORUM"``/``"quorum"``."""
+    if value is None or isinstance(value, int):
+        return value
+    try:
+        return ConsistencyLevel.name_to_value[str(value).upper()]
+    except KeyError:
+        raise ConfigurationError(
+            f"unknown consistency level {value!r}; use one of "
+            + ", ".join(sorted(ConsistencyLevel.name_to_value))
+        ) from None
+
+
+class Connection:
+    """A session, its default keyspace, and a bounded cache of prepared statements."""
+
+    def __init__(
+        self,
+        session: Session,
+        keyspace: str | None = None,
+        *,
+        name: str = DEFAULT,
+        owns_cluster: bool = False,
+        cache_size: int = PREPARED_CACHE_SIZE,
+    ) -> None:
+        self.name = name
+        self.session = session
+        self.cluster: Cluster = session.cluster
+        self.keyspace = keyspace
+        self._owns_cluster = owns_cluster
+        self._prepared: OrderedDict[str, PreparedStatement] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        # Rows come back as plain tuples; hydration maps them by position.
+        self.profile = session.execution_profile_clone_update(
+            session.cluster.profile_manager.profiles[EXEC_PROFILE_DEFAULT],
+            row_factory=tuple_factory,
+        )
+
+    def __repr__(self) -> str:
+        return f"<coodie Connection {self.name!r} keyspace={self.keyspace!r}>"
+
+    # -- prepared statements ------------------------------------------------------------
+
+    def cached(self, cql: str) -> PreparedStatement | None:
+        return self._prepared.get(cql)
+
+    def remember(self, cql: str, prepared: PreparedStatement) -> PreparedStatement:
+        with self._lock:
+            self._prepared[cql] = prepared
+            if len(self._prepared) > self._cache_size:
+                self._prepared.popitem(last=False)
+        return prepared
+
+    def prepare(self, cql: str) -> PreparedStatement:
+        return self._prepared.get(cql) or self.remember(cql, self.session.prepare(cql))
+
+    async def prepare_async(self, cql: str) -> PreparedStatement:
+        found = self._prepared.get(cql)
+        if found is not None:
+            return found
+        loop = asyncio.get_running_loop()
+        prepared = await loop.run_in_executor(None, self.session.prepare, cql)
+        return self.remember(cql, prepared)
+
+    def forget_prepared(self) -> None:
+        """Drop cached statements (after DDL that changes a table's columns)."""
+        with self._lock:
+            self._prepared.clear()
+
+    # -- binding ---------------------------------------------------------------------------
+
+    def _bind(self, request: Request, prepared: PreparedStatement | None) -> Any:
+        if prepared is None:
+            statement: Any = SimpleStatement(request.cql)
+            params: Any = request.params or None
+        else:
+            statement = prepared.bind(request.params)
+            params = None
+        if request.consistency is not None:
+            statement.consistency_level = consistency_level(request.consistency)
+        if request.serial_consistency is not None:
+            statement.serial_consistency_level = consistency_level(request.serial_consistency)
+        if request.fetch_size is not None:
+            statement.fetch_size = request.fetch_size
+        return statement, params
+
+    def _batch(self, batch: BatchRequest, prepared: list[PreparedStatement]) -> BatchStatement:
+        statement = BatchStatement(batch_type=_BATCH_TYPES[batch.batch_type])
+        if batch.consistency is not None:
+            statement.consistency_level = consistency_level(batch.consistency)
+        for request, ps in zip(batch.requests, prepared, strict=True):
+            statement.add(ps, request.params)
+        return statement
+
+    def _start(self, request: AnyRequest, prepared: Any) -> ResponseFuture:
+        if isinstance(request, BatchRequest):
+            statement, params = self._batch(request, prepared), None
+            paging_state = None
+        else:
+            statement, params = self._bind(request, prepared)
+            paging_state = request.paging_state
+        kwargs: dict[str, Any] = {"execution_profile": self.profile}
+        if request.timeout is not None:
+            kwargs["timeout"] = request.timeout
+        if paging_state is not None:
+            kwargs["paging_state"] = paging_state
+        return self.session.execute_async(statement, params, **kwargs)
+
+    # -- execution ---------------------------------------------------------------------------
+
+    def execute(self, request: AnyRequest) -> ResultSet:
+        if isinstance(request, BatchRequest):
+            prepared: Any = [self.prepare(r.cql) for r in request.requests]
+        else:
+            prepared = self.prepare(request.cql) if request.prepare else None
+        return self._start(request, prepared).result()
+
+    async def execute_async(self, request: AnyRequest) -> ResultSet:
+        if isinstance(request, BatchRequest):
+            prepared: Any = [await self.prepare_async(r.cql) for r in request.requests]
+        elif request.prepare:
+            prepared = self._prepared.get(request.cql) or await self.prepare_async(request.cql)
+        else:
+            prepared = None
+        future = self._start(request, prepared)
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[ResultSet] = loop.create_future()
+
+        def done(_: Any) -> None:
+            loop.call_soon_threadsafe(_resolve, waiter, future, None)
+
+        def failed(exc: BaseException) -> None:
+            loop.call_soon_threadsafe(_resolve, waiter, future, exc)
+
+        future.add_callbacks(done, failed)
+        return await waiter
+
+    def close(self) -> None:
+        if self._owns_cluster:
+            self.cluster.shutdown()
+
+
+def _resolve(waiter: asyncio.Future[ResultSet], future: ResponseFuture, exc: Any) -> None:
+    if waiter.done():
+        return
+    if exc is not None:
+        waiter.set_exception(exc)
+    else:
+        waiter.set_result(future.result())
+
+
+# -- registry ------------------------------------------------------------------------------
+
+
+def register(connection: Connection, *, default: bool = False) -> Connection:
+    """Register a connection under its name; ``default=True`` also makes it the default."""
+    previous = _connections.get(connection.name)
+    if previous is not None and previous is not connection:
+        previous.close()
+    _connections[connection.name] = connection
+    if default and connection.name != DEFAULT:
+        _connections[DEFAULT] = connection
+    return connection
+
+
+def get_connection(name: str | None = None) -> Connection:
+    key = name or DEFAULT
+    try:
+        return _connections[key]
+    except KeyError:
+        if key == DEFAULT:
+            raise ConfigurationError(
+                "no connection: call init_coodie(hosts=[...], keyspace=...) from coodie.sync "
+                "or coodie.aio first"
+            ) from None
+        raise ConfigurationError(
+            f"no connection named {key!r}; register it with "
+            f"init_coodie(hosts=[...], keyspace=..., name={key!r})"
+        ) from None
+
+
+def unregister(name: str | None = None) -> None:
+    conn = _connections.pop(name or DEFAULT, None)
+    if conn is not None and conn not in _connections.values():
+        conn.close()
+
+
+def connect(
+    hosts: list[str] | tuple[str, ...] | str | None = None,
+    keyspace: str | None = None,
+    *,
+    session: Session | None = None,
+    name: str = DEFAULT,
+    **driver_options: Any,
+) -> Connection:
+    """Blocking connect shared by ``coodie.sync.init_coodie`` and ``coodie.aio.init_coodie``."""
+    if session is None:
+        if hosts is None:
+            raise ConfigurationError("init_coodie needs hosts=[...] or session=<driver Session>")
+        if isinstance(hosts, str):
+            hosts = [h.strip() for h in hosts.split(",") if h.strip()]
+        points, port = _contact_points(list(hosts))
+        if port is not None:
+            driver_options.setdefault("port", port)
+        cluster = Cluster(contact_points=points, **driver_options)
+        session = cluster.connect()
+        owns = True
+    else:
+        if hosts is not None or driver_options:
+            raise ConfigurationError("pass either session=... or hosts/driver options, not both")
+        owns = False
+    conn = Connection(session, keyspace, name=name, owns_cluster=owns)
+    return register(conn)
+
+
+def _contact_points(hosts: list[str]) -> tuple[list[str], int | None]:
+    points: list[str] = []
+    ports: set[int] = set()
+    for host in hosts:
+        if host.count(":") == 1:
+            host, port = host.split(":")
+            ports.add(int(port))
+        points.append(host)
+    if len(ports) > 1:
+        raise ConfigurationError(f"hosts use different ports {sorted(ports)}; use one port")
+    return points, (ports.pop() if ports else None)
+
+
+__all__ = [
+    "DEFAULT",
+    "Connection",
+    "connect",
+    "consistency_level",
+    "get_connection",
+    "register",
+    "unregister",
+]

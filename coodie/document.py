@@ -1,0 +1,552 @@
+"""What ``coodie.sync.Document`` and ``coodie.aio.Document`` share: the pydantic base,
+the table description built at class creation, hydration, and every write operation
+(as generators driven by ``execution.run`` or ``execution.arun``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from cassandra.query import UNSET_VALUE
+from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from . import cql
+from .connection import Connection, get_connection
+from .exceptions import ConfigurationError, DocumentNotFound, InvalidQuery, ValidationError
+from .execution import Operation, Request
+from .schema import Column, TableSchema, build_schema, read_settings
+from .types import utc
+
+if TYPE_CHECKING:
+    from .batch import BatchBase
+
+D = TypeVar("D", bound="DocumentBase")
+
+_LOADED = "_coodie_loaded"
+
+
+class DocumentBase(BaseModel):
+    """Pydantic model plus the table description; the I/O fronts subclass it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        arbitrary_types_allowed=True,
+        validate_assignment=True,
+        revalidate_instances="never",
+    )
+
+    __coodie_schema__: ClassVar[TableSchema | None] = None
+    __coodie_hydrators__: ClassVar[dict[tuple[str, ...], Hydrator]]
+
+    # (columns, row): what was read from or written to the table, in driver form.
+    _coodie_loaded: Any = PrivateAttr(default=None)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.__coodie_hydrators__ = {}
+        if read_settings(cls).get("abstract"):
+            cls.__coodie_schema__ = None
+        else:
+            cls.__coodie_schema__ = build_schema(cls, cls.model_fields)
+
+    @model_validator(mode="after")
+    def _coodie_utc(self) -> Any:
+        schema = type(self).__coodie_schema__
+        if schema is not None:
+            values = self.__dict__
+            for name in schema.datetime_fields:
+                value = values.get(name)
+                if isinstance(value, datetime) and (
+                    value.tzinfo is None or value.utcoffset()
+                ):
+                    values[name] = utc(value)
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @classmethod
+    def _schema(cls) -> TableSchema:
+        schema = cls.__dict__.get("__coodie_schema__")
+        if schema is None:
+            raise ConfigurationError(
+                f"{cls.__name__} is abstract (Settings.abstract = True) and has no table; "
+                "use one of its concrete subclasses"
+            )
+        return schema  # type: ignore[no-any-return]
+
+    @classmethod
+    def _target(cls) -> tuple[TableSchema, Connection, str]:
+        """The schema, the connection it lives on and the quoted table reference."""
+        schema = cls._schema()
+        conn = get_connection(schema.connection)
+        keyspace = schema.keyspace or conn.keyspace
+        if keyspace is None:
+            raise ConfigurationError(
+                f"{cls.__name__} has no keyspace: set Settings.keyspace on the model or pass "
+                "keyspace=... to init_coodie()"
+            )
+        return schema, conn, cql.table_ref(keyspace, schema.table)
+
+    @classmethod
+    def _hydrator(cls: type[D], columns: tuple[Column, ...]) -> Hydrator:
+        key = tuple(c.name for c in columns)
+        found = cls.__coodie_hydrators__.get(key)
+        if found is None:
+            found = cls.__coodie_hydrators__[key] = Hydrator(cls, columns)
+        return found
+
+    @property
+    def is_loaded(self) -> bool:
+        """True once the document was read from or written to the database."""
+        return self.__pydantic_private__[_LOADED] is not None  # type: ignore[index]
+
+
+class Hydrator:
+    """Builds documents from driver rows by position, without pydantic validation.
+
+    Rows from the database are trusted: each column either needs no conversion or has
+    one converter.  Fields not selected (``only()``/``defer()``) are set to ``None``
+    and are never written back.
+    """
+
+    __slots__ = ("cls", "columns", "conversions", "missing", "names", "private")
+
+    def __init__(self, cls: type[DocumentBase], columns: tuple[Column, ...]) -> None:
+        self.cls = cls
+        self.columns = columns
+        self.names = tuple(c.name for c in columns)
+        self.conversions = tuple(
+            (i, c.name, c.type.from_db, c.null_value)
+            for i, c in enumerate(columns)
+            if c.type.from_db is not None or c.type.empty is not None
+        )
+        selected = set(self.names)
+        self.missing = tuple(n for n in cls.model_fields if n not in selected)
+        self.private = {
+            name: attr.get_default()
+            for name, attr in cls.__private_attributes__.items()
+            if name != _LOADED
+        }
+
+    def __call__(self, row: Sequence[Any]) -> Any:
+        values = dict(zip(self.names, row, strict=False))
+        for i, name, convert, null in self.conversions:
+            value = row[i]
+            if value is None:
+                values[name] = null()
+            elif convert is not None:
+                values[name] = convert(value)
+        for name in self.missing:
+            values[name] = None
+        doc = self.cls.__new__(self.cls)
+        setattr_ = object.__setattr__
+        setattr_(doc, "__dict__", values)
+        setattr_(doc, "__pydantic_fields_set__", set(self.names))
+        setattr_(doc, "__pydantic_extra__", None)
+        private = dict(self.private) if self.private else {}
+        private[_LOADED] = (self.columns, row)
+        setattr_(doc, "__pydantic_private__", private)
+        return doc
+
+    def many(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        return [self(row) for row in rows]
+
+
+# -- values --------------------------------------------------------------------------------
+
+
+def to_db(schema: TableSchema, column: Column, value: Any) -> Any:
+    """Model value -> driver value; errors name the model and field."""
+    if value is None:
+        return None
+    ctype = column.type
+    try:
+        if ctype.bounds is not None and isinstance(value, int):
+            low, high = ctype.bounds
+            if not low <= value <= high:
+                raise ValueError(f"{value} is outside {ctype.cql} range [{low}, {high}]")
+        convert = ctype.to_db
+        return value if convert is None else convert(value)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ValidationError(
+            f"{schema.model_name}.{column.name}: cannot store {value!r} as {ctype.cql}: {exc}"
+        ) from exc
+
+
+def from_db(column: Column, value: Any) -> Any:
+    if value is None:
+        return column.null_value()
+    convert = column.type.from_db
+    return value if convert is None else convert(value)
+
+
+def validate_value(schema: TableSchema, column: Column, value: Any, *, what: str) -> Any:
+    """Validate user input for one column with pydantic; raise coodie's ValidationError."""
+    if value is None:
+        return None
+    try:
+        value = column.adapter.validate_python(value)
+    except PydanticValidationError as exc:
+        detail = "; ".join(e["msg"] for e in exc.errors())
+        raise ValidationError(
+            f"{schema.model_name}.{column.name}: invalid {what} {value!r} "
+            f"(expected {column.type.cql}): {detail}",
+            exc.errors(),
+        ) from None
+    if isinstance(value, datetime):
+        value = utc(value)
+    return value
+
+
+def unknown_field(schema: TableSchema, name: str, what: str = "field") -> str:
+    close = difflib.get_close_matches(name, list(schema.by_name), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return (
+        f"{schema.model_name} has no {what} {name!r}{hint} "
+        f"(fields: {', '.join(schema.by_name)})"
+    )
+
+
+def pk_values(doc: DocumentBase, schema: TableSchema) -> list[Any]:
+    values = doc.__dict__
+    out = []
+    for column in schema.primary_key:
+        value = values.get(column.name)
+        if value is None:
+            raise InvalidQuery(
+                f"{schema.model_name}.{column.name} is part of the primary key and is None; "
+                "set it before writing"
+            )
+        out.append(to_db(schema, column, value))
+    return out
+
+
+def _options(ttl: int | None, timestamp: int | datetime | None) -> list[Any]:
+    params: list[Any] = []
+    if ttl is not None:
+        if not isinstance(ttl, int) or isinstance(ttl, bool) or ttl < 0:
+            raise InvalidQuery(f"ttl must be a non-negative number of seconds, not {ttl!r}")
+        params.append(ttl)
+    if timestamp is not None:
+        params.append(write_timestamp(timestamp))
+    return params
+
+
+def write_timestamp(value: int | datetime) -> int:
+    """USING TIMESTAMP takes microseconds since the epoch; datetimes are converted."""
+    if isinstance(value, datetime):
+        return int(utc(value).timestamp() * 1_000_000)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise InvalidQuery(f"timestamp must be microseconds since the epoch or a datetime, not {value!r}")
+
+
+def _snapshot(doc: DocumentBase, schema: TableSchema, columns: tuple[Column, ...]) -> None:
+    values = doc.__dict__
+    row = tuple(to_db(schema, c, values.get(c.name)) for c in columns)
+    doc.__pydantic_private__[_LOADED] = (columns, row)  # type: ignore[index]
+
+
+def _dispatch(
+    conn: Connection, request: Request, batch: BatchBase | None
+) -> Operation[Any]:
+    if batch is not None:
+        if request.consistency is not None or request.timeout is not None:
+            raise InvalidQuery(
+                "consistency and timeout apply to the whole batch; pass them to "
+                "BatchQuery(consistency=..., timeout=...) instead of the write"
+            )
+        batch.add(conn, request)
+        return None
+    return (yield conn, request)
+
+
+# -- write operations ----------------------------------------------------------------------
+
+
+def save_op(
+    doc: D,
+    *,
+    ttl: int | None = None,
+    timestamp: int | datetime | None = None,
+    consistency: Any = None,
+    timeout: float | None = None,
+    batch: BatchBase | None = None,
+) -> Operation[D]:
+    schema, conn, ref = type(doc)._target()
+    if schema.is_counter_table:
+        raise InvalidQuery(
+            f"{schema.model_name} is a counter table: change counters with "
+            "update(col__incr=n) or find(...).update(col__incr=n); save() cannot write them"
+        )
+    loaded = doc.__pydantic_private__[_LOADED]  # type: ignore[index]
+    values = doc.__dict__
+    keys = pk_values(doc, schema)
+    options = _options(ttl, timestamp)
+    if loaded is not None and _same_key(loaded, schema, keys):
+        columns, row = loaded
+        loaded_names = {c.name for c in columns}
+        changed = [
+            c
+            for i, c in enumerate(columns)
+            if not c.is_key and values.get(c.name) != from_db(c, row[i])
+        ]
+        changed += [
+            c
+            for c in schema.data_columns
+            if c.name not in loaded_names and c.name in doc.__pydantic_fields_set__
+        ]
+        if not changed:
+            return doc
+        text = cql.update(
+            ref,
+            [cql.Assignment(c) for c in changed],
+            cql.key_clauses(schema.primary_key),
+            ttl=ttl is not None,
+            timestamp=timestamp is not None,
+        )
+        params = [*options, *(to_db(schema, c, values[c.name]) for c in changed), *keys]
+        request = Request(text, params, consistency=consistency, timeout=timeout)
+        yield from _dispatch(conn, request, batch)
+        merged = {c.name for c in changed} | loaded_names
+        _snapshot(doc, schema, tuple(c for c in schema.columns if c.name in merged))
+        return doc
+    text, params = _insert_statement(doc, schema, ref, ttl, timestamp, options, lwt=False)
+    request = Request(text, params, consistency=consistency, timeout=timeout)
+    yield from _dispatch(conn, request, batch)
+    _snapshot(doc, schema, schema.columns)
+    return doc
+
+
+def _same_key(loaded: tuple[tuple[Column, ...], Sequence[Any]], schema: TableSchema, keys: list[Any]) -> bool:
+    columns, row = loaded
+    position = {c.name: i for i, c in enumerate(columns)}
+    for column, value in zip(schema.primary_key, keys, strict=True):
+        i = position.get(column.name)
+        if i is None or row[i] != value:
+            return False
+    return True
+
+
+def _insert_statement(
+    doc: DocumentBase,
+    schema: TableSchema,
+    ref: str,
+    ttl: int | None,
+    timestamp: int | datetime | None,
+    options: list[Any],
+    *,
+    lwt: bool,
+) -> tuple[str, list[Any]]:
+    values = doc.__dict__
+    params: list[Any] = []
+    for column in schema.columns:
+        value = values.get(column.name)
+        # Unset, not null: a null would write a tombstone for a value never set.
+        if value is None or (column.type.is_multicell and not value):
+            params.append(UNSET_VALUE)
+        else:
+            params.append(to_db(schema, column, value))
+    pk_values(doc, schema)  # raises for a missing key before anything is sent
+    text = cql.insert(
+        ref,
+        tuple(c.quoted for c in schema.columns),
+        ttl=ttl is not None,
+        timestamp=timestamp is not None,
+        if_not_exists=lwt,
+    )
+    return text, [*params, *options]
+
+
+@dataclass(frozen=True, slots=True)
+class InsertResult(Generic[D]):
+    """What ``insert()`` (INSERT ... IF NOT EXISTS) did: ``applied``, else the row in the way."""
+
+    applied: bool
+    existing: D | None = None
+
+    def __bool__(self) -> bool:
+        return self.applied
+
+
+def insert_op(
+    doc: D,
+    *,
+    ttl: int | None = None,
+    consistency: Any = None,
+    serial_consistency: Any = None,
+    timeout: float | None = None,
+) -> Operation[InsertResult[D]]:
+    schema, conn, ref = type(doc)._target()
+    options = _options(ttl, None)
+    text, params = _insert_statement(doc, schema, ref, ttl, None, options, lwt=True)
+    result = yield conn, Request(
+        text,
+        params,
+        consistency=consistency,
+        serial_consistency=serial_consistency,
+        timeout=timeout,
+    )
+    applied, existing = lwt_outcome(type(doc), result)
+    if applied:
+        _snapshot(doc, schema, schema.columns)
+    return InsertResult(applied, existing)
+
+
+def lwt_outcome(cls: type[D], result: Any) -> tuple[bool, D | None]:
+    """Read ``[applied]`` and, when it was not, the existing row Cassandra sent back."""
+    rows = result.current_rows
+    if not rows:
+        return True, None
+    row = rows[0]
+    if row[0]:
+        return True, None
+    names = list(result.column_names)[1:]
+    schema = cls._schema()
+    columns = tuple(schema.by_name[n] for n in names if n in schema.by_name)
+    if not columns:
+        return False, None
+    position = {n: i + 1 for i, n in enumerate(names)}
+    values = tuple(row[position[c.name]] for c in columns)
+    return False, cls._hydrator(columns)(values)
+
+
+def update_op(
+    doc: D,
+    values: Mapping[str, Any],
+    *,
+    ttl: int | None = None,
+    timestamp: int | datetime | None = None,
+    consistency: Any = None,
+    timeout: float | None = None,
+    batch: BatchBase | None = None,
+    if_exists: bool = False,
+) -> Operation[D]:
+    from .query import parse_assignments
+
+    schema, conn, ref = type(doc)._target()
+    if not values:
+        raise InvalidQuery(f"{schema.model_name}.update() needs at least one field=value")
+    assignments, params = parse_assignments(schema, values, allow_keys=False)
+    keys = pk_values(doc, schema)
+    if if_exists and (timestamp is not None or batch is not None):
+        raise InvalidQuery("if_exists=True is a lightweight transaction: no timestamp or batch")
+    text = cql.update(
+        ref,
+        [a for a, _ in assignments],
+        cql.key_clauses(schema.primary_key),
+        ttl=ttl is not None,
+        timestamp=timestamp is not None,
+        if_exists=if_exists,
+    )
+    request = Request(
+        text, [*_options(ttl, timestamp), *params, *keys], consistency=consistency, timeout=timeout
+    )
+    result = yield from _dispatch(conn, request, batch)
+    if if_exists:
+        from .exceptions import LWTFailed
+
+        applied, _ = lwt_outcome(type(doc), result)
+        if not applied:
+            raise LWTFailed(
+                f"{schema.model_name}.update(if_exists=True) was not applied: the row does not exist"
+            )
+    _apply_in_memory(doc, schema, assignments)
+    return doc
+
+
+def _apply_in_memory(doc: DocumentBase, schema: TableSchema, assignments: Any) -> None:
+    values = doc.__dict__
+    loaded = doc.__pydantic_private__[_LOADED]  # type: ignore[index]
+    for assignment, value in assignments:
+        column = assignment.column
+        current = values.get(column.name)
+        op = assignment.op
+        if op == "set":
+            new = column.null_value() if value is None else value
+        elif op == "append":
+            new = [*(current or []), *value]
+        elif op == "prepend":
+            new = [*value, *(current or [])]
+        elif op == "add":
+            new = {**(current or {}), **value} if isinstance(value, dict) else set(current or ()) | set(value)
+        elif op == "remove":
+            if isinstance(current, dict):
+                new = {k: v for k, v in current.items() if k not in value}
+            elif isinstance(current, list):
+                new = [v for v in current if v not in value]
+            else:
+                new = set(current or ()) - set(value)
+        elif op == "incr":
+            new = (current or 0) + value
+        else:  # decr
+            new = (current or 0) - value
+        values[column.name] = new
+        doc.__pydantic_fields_set__.add(column.name)
+    if loaded is not None:
+        columns = loaded[0]
+        names = {c.name for c in columns} | {a.column.name for a, _ in assignments}
+        _snapshot(doc, schema, tuple(c for c in schema.columns if c.name in names))
+
+
+def delete_op(
+    doc: D,
+    *,
+    timestamp: int | datetime | None = None,
+    consistency: Any = None,
+    timeout: float | None = None,
+    batch: BatchBase | None = None,
+) -> Operation[None]:
+    schema, conn, ref = type(doc)._target()
+    text = cql.delete(ref, cql.key_clauses(schema.primary_key), timestamp=timestamp is not None)
+    params = [*_options(None, timestamp), *pk_values(doc, schema)]
+    yield from _dispatch(conn, Request(text, params, consistency=consistency, timeout=timeout), batch)
+    doc.__pydantic_private__[_LOADED] = None  # type: ignore[index]
+
+
+def get_op(
+    cls: type[D], keys: Mapping[str, Any], *, consistency: Any = None, timeout: float | None = None
+) -> Operation[D]:
+    """Fetch one document by its full primary key."""
+    schema, conn, ref = cls._target()
+    params = []
+    for column in schema.primary_key:
+        params.append(
+            to_db(schema, column, validate_value(schema, column, keys[column.name], what="key"))
+        )
+    text = cql.select(ref, [c.quoted for c in schema.columns], cql.key_clauses(schema.primary_key))
+    result = yield conn, Request(text, params, consistency=consistency, timeout=timeout)
+    rows = result.current_rows
+    if not rows:
+        shown = ", ".join(f"{k}={keys[k]!r}" for k in (c.name for c in schema.primary_key))
+        raise DocumentNotFound(f"{schema.model_name} with {shown} not found")
+    return cls._hydrator(schema.columns)(rows[0])  # type: ignore[no-any-return]
+
+
+def is_full_key(schema: TableSchema, filters: Mapping[str, Any]) -> bool:
+    return len(filters) == len(schema.primary_key) and all(
+        c.name in filters for c in schema.primary_key
+    )
+
+
+__all__ = [
+    "DocumentBase",
+    "Hydrator",
+    "InsertResult",
+    "delete_op",
+    "get_op",
+    "insert_op",
+    "save_op",
+    "update_op",
+]

@@ -1,0 +1,288 @@
+"""The one immutable description of a model's table.
+
+Built once per class at class creation; DDL, statement building, query validation
+and hydration all read it and nothing re-derives it from annotations later.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import TypeAdapter
+
+from .exceptions import DefinitionError
+from .fields import ClusteringKey, Indexed, Marker, PrimaryKey, Static
+from .types import ColumnType, resolve, split_annotation
+
+if TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
+
+ColumnKind = Literal["partition_key", "clustering", "static", "regular"]
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SETTINGS_KEYS = {"name", "keyspace", "options", "abstract", "connection"}
+# Settings that belong to the class that states them; the others are inherited.
+_OWN_SETTINGS = {"name", "abstract"}
+
+
+def check_identifier(value: str, what: str, where: str) -> str:
+    if not isinstance(value, str) or not _IDENTIFIER.match(value) or len(value) > 222:
+        raise DefinitionError(
+            f"{where}: {what} {value!r} is not a valid CQL identifier; use letters, "
+            "digits and underscores, starting with a letter or underscore"
+        )
+    return value
+
+
+def quote(identifier: str) -> str:
+    """Quote an identifier already checked by ``check_identifier`` (case is kept)."""
+    return f'"{identifier}"'
+
+
+def snake_case(name: str) -> str:
+    """``ArgusTestRun`` -> ``argus_test_run``; ``SSHTunnelKey`` -> ``ssh_tunnel_key``."""
+    step = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", step).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    name: str
+    target: str  # as system_schema.indexes shows it: "col", "values(col)", "full(col)"
+    using: str | None
+    options: Mapping[str, str] | None
+
+    @property
+    def custom(self) -> bool:
+        return self.using is not None
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # attribute on the model
+    db_name: str  # column in the table
+    type: ColumnType
+    kind: ColumnKind
+    position: int  # order within the partition or clustering key, else -1
+    order: Literal["ASC", "DESC"] | None
+    index: Index | None
+    optional: bool  # the annotation allows None
+    quoted: str
+
+    @property
+    def is_key(self) -> bool:
+        return self.kind in ("partition_key", "clustering")
+
+    @cached_property
+    def adapter(self) -> TypeAdapter[Any]:
+        """Validates user input for this column (filters, ``update()``); built on first use."""
+        return TypeAdapter(self.type.python)
+
+    def null_value(self) -> Any:
+        """What a null cell reads back as: an empty collection unless the field is Optional."""
+        if self.type.empty is not None and not self.optional:
+            return self.type.empty()
+        return None
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    model_name: str
+    table: str
+    keyspace: str | None
+    connection: str | None
+    columns: tuple[Column, ...]
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def by_name(self) -> Mapping[str, Column]:
+        return MappingProxyType({c.name: c for c in self.columns})
+
+    @cached_property
+    def partition_key(self) -> tuple[Column, ...]:
+        return tuple(
+            sorted((c for c in self.columns if c.kind == "partition_key"), key=_pos)
+        )
+
+    @cached_property
+    def clustering(self) -> tuple[Column, ...]:
+        return tuple(sorted((c for c in self.columns if c.kind == "clustering"), key=_pos))
+
+    @cached_property
+    def primary_key(self) -> tuple[Column, ...]:
+        return self.partition_key + self.clustering
+
+    @cached_property
+    def data_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if not c.is_key)
+
+    @cached_property
+    def datetime_fields(self) -> tuple[str, ...]:
+        import datetime as dt
+
+        return tuple(c.name for c in self.columns if c.type.python is dt.datetime)
+
+    @cached_property
+    def is_counter_table(self) -> bool:
+        return any(c.type.counter for c in self.data_columns)
+
+
+def _pos(c: Column) -> int:
+    return c.position
+
+
+def read_settings(cls: type) -> dict[str, Any]:
+    """Collect ``class Settings`` values: own ``name``/``abstract``, the rest inherited."""
+    found: dict[str, Any] = {}
+    for klass in cls.__mro__:
+        settings = klass.__dict__.get("Settings")
+        if settings is None:
+            continue
+        for key, value in vars(settings).items():
+            if key.startswith("__"):
+                continue
+            if key not in _SETTINGS_KEYS:
+                raise DefinitionError(
+                    f"{klass.__name__}.Settings: unknown setting {key!r}; known settings are "
+                    + ", ".join(sorted(_SETTINGS_KEYS))
+                )
+            if key in _OWN_SETTINGS and klass is not cls:
+                continue
+            found.setdefault(key, value)
+    return found
+
+
+def build_schema(cls: type, fields: Mapping[str, FieldInfo]) -> TableSchema:
+    """Turn a pydantic model's fields into a ``TableSchema``; every error names the field."""
+    model = cls.__name__
+    settings = read_settings(cls)
+    table = check_identifier(settings.get("name") or snake_case(model), "table name", model)
+    keyspace = settings.get("keyspace")
+    if keyspace is not None:
+        check_identifier(keyspace, "keyspace", model)
+    options = dict(settings.get("options") or {})
+
+    columns: list[Column] = []
+    for name, info in fields.items():
+        where = f"{model}.{name}"
+        check_identifier(name, "column name", where)
+        bare, markers, optional = split_annotation(info.annotation)
+        markers = [*markers, *(m for m in info.metadata if isinstance(m, Marker))]
+        pk = [m for m in markers if isinstance(m, PrimaryKey)]
+        ck = [m for m in markers if isinstance(m, ClusteringKey)]
+        idx = [m for m in markers if isinstance(m, Indexed)]
+        static = any(isinstance(m, Static) for m in markers)
+        if len(pk) + len(ck) > 1:
+            raise DefinitionError(
+                f"{where}: a column is either PrimaryKey() or ClusteringKey(), once; "
+                "remove the extra marker"
+            )
+        ctype = resolve(bare, [m for m in markers if not isinstance(m, (Indexed, Static))], where)
+        kind: ColumnKind
+        order: Literal["ASC", "DESC"] | None = None
+        position = -1
+        if pk:
+            kind, position = "partition_key", pk[0].partition_key_index
+        elif ck:
+            kind, position = "clustering", ck[0].index
+            upper = ck[0].order.upper()
+            if upper not in ("ASC", "DESC"):
+                raise DefinitionError(f"{where}: clustering order must be 'ASC' or 'DESC'")
+            order = "DESC" if upper == "DESC" else "ASC"
+        elif static:
+            kind = "static"
+        else:
+            kind = "regular"
+        if kind in ("partition_key", "clustering"):
+            if static:
+                raise DefinitionError(f"{where}: a key column cannot be Static()")
+            if ctype.is_multicell:
+                raise DefinitionError(
+                    f"{where}: key columns must be frozen; annotate with "
+                    f"Annotated[..., Frozen()] or use frozenset/tuple"
+                )
+            if ctype.cql == "duration" or ctype.counter:
+                raise DefinitionError(f"{where}: {ctype.cql} columns cannot be part of a key")
+        index = None
+        if idx:
+            index = _index(idx[0], table, name, ctype, where)
+        columns.append(
+            Column(
+                name=name,
+                db_name=name,
+                type=ctype,
+                kind=kind,
+                position=position,
+                order=order,
+                index=index,
+                optional=optional,
+                quoted=quote(name),
+            )
+        )
+    schema = TableSchema(
+        model_name=model,
+        table=table,
+        keyspace=keyspace,
+        connection=settings.get("connection"),
+        columns=tuple(columns),
+        options=options,
+    )
+    _check_keys(schema)
+    return schema
+
+
+def _index(marker: Indexed, table: str, column: str, ctype: ColumnType, where: str) -> Index:
+    name = marker.name or f"{table}_{column}_idx"
+    check_identifier(name, "index name", where)
+    if ctype.is_multicell:
+        target = f"values({column})"
+    elif ctype.collection is not None or ctype.cql.startswith("frozen<"):
+        target = f"full({column})"
+    else:
+        target = column
+    using = marker.using
+    if using is not None and using.lower() in ("sai", "storageattachedindex"):
+        using = "sai"
+    return Index(name=name, target=target, using=using, options=marker.options)
+
+
+def _check_keys(schema: TableSchema) -> None:
+    model = schema.model_name
+    if not schema.partition_key:
+        raise DefinitionError(
+            f"{model} has no primary key; mark the partition key with "
+            "Annotated[T, PrimaryKey()] (e.g. id: Annotated[UUID, PrimaryKey()])"
+        )
+    for kind, cols, what in (
+        ("partition_key", schema.partition_key, "PrimaryKey(partition_key_index=...)"),
+        ("clustering", schema.clustering, "ClusteringKey(index=...)"),
+    ):
+        positions = [c.position for c in cols]
+        if len(set(positions)) != len(positions):
+            dupes = sorted({p for p in positions if positions.count(p) > 1})
+            names = [c.name for c in cols if c.position in dupes]
+            raise DefinitionError(
+                f"{model}: {', '.join(names)} share the same {kind.replace('_', ' ')} "
+                f"position; give each a distinct {what}"
+            )
+    statics = [c.name for c in schema.columns if c.kind == "static"]
+    if statics and not schema.clustering:
+        raise DefinitionError(
+            f"{model}: static column(s) {', '.join(statics)} need a table with clustering "
+            "columns; add a ClusteringKey() or drop Static()"
+        )
+    if schema.is_counter_table:
+        others = [c.name for c in schema.data_columns if not c.type.counter]
+        if others:
+            raise DefinitionError(
+                f"{model}: a table with counter columns may only have counters besides its "
+                f"keys; move {', '.join(others)} to another model"
+            )
+
+
+__all__ = ["Column", "Index", "TableSchema", "build_schema", "quote", "snake_case"]

@@ -1,0 +1,155 @@
+"""Schema operations: create or extend tables and indexes, drop them, manage keyspaces.
+
+``sync_table`` reads the live schema from ``system_schema`` every time (no process
+cache), adds what is missing, and never drops or retypes anything: differences in
+keys or column types raise ``SchemaMismatch`` listing each one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import cql
+from .connection import Connection, get_connection
+from .document import DocumentBase
+from .exceptions import ConfigurationError, SchemaMismatch
+from .execution import Operation, Request
+from .schema import TableSchema, check_identifier
+
+_DDL_TIMEOUT = 60.0
+
+
+def _keyspace_of(model: type[DocumentBase]) -> tuple[TableSchema, Connection, str]:
+    schema, conn, _ = model._target()
+    return schema, conn, schema.keyspace or conn.keyspace  # type: ignore[return-value]
+
+
+def _ddl(conn: Connection, text: str) -> tuple[Connection, Request]:
+    return conn, Request(text, (), prepare=False, timeout=_DDL_TIMEOUT)
+
+
+def sync_table_op(model: type[DocumentBase], *, dry_run: bool = False) -> Operation[list[str]]:
+    schema, conn, keyspace = _keyspace_of(model)
+    result = yield conn, Request(
+        "SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?", (keyspace,)
+    )
+    if not result.current_rows:
+        raise ConfigurationError(
+            f"{schema.model_name}: keyspace {keyspace!r} does not exist; create it first, e.g. "
+            f"create_keyspace({keyspace!r}, replication_factor=3)"
+        )
+    result = yield conn, Request(
+        "SELECT column_name, kind, position, type, clustering_order FROM system_schema.columns "
+        "WHERE keyspace_name = ? AND table_name = ?",
+        (keyspace, schema.table),
+    )
+    live = {r[0]: r for r in result.current_rows}
+    statements: list[str] = []
+    if not live:
+        statements.append(cql.create_table(schema, keyspace))
+        existing_targets: set[str] = set()
+    else:
+        differences = _differences(schema, live)
+        if differences:
+            raise SchemaMismatch(
+                f"{schema.model_name}: table {keyspace}.{schema.table} differs from the model; "
+                "coodie never changes keys or column types on its own: "
+                + "; ".join(differences),
+                differences,
+            )
+        statements.extend(
+            cql.add_column(schema, keyspace, c) for c in schema.columns if c.db_name not in live
+        )
+        result = yield conn, Request(
+            "SELECT index_name, options FROM system_schema.indexes "
+            "WHERE keyspace_name = ? AND table_name = ?",
+            (keyspace, schema.table),
+        )
+        existing_targets = {dict(r[1]).get("target", "") for r in result.current_rows}
+        existing_targets |= {f"name:{r[0]}" for r in result.current_rows}
+    for column in schema.columns:
+        index = column.index
+        if index is None:
+            continue
+        if index.target in existing_targets or f"name:{index.name}" in existing_targets:
+            continue
+        statements.append(cql.create_index(schema, keyspace, column, index))
+    if not dry_run:
+        for text in statements:
+            yield _ddl(conn, text)
+        if statements:
+            conn.forget_prepared()
+    return statements
+
+
+def _differences(schema: TableSchema, live: Mapping[str, Any]) -> list[str]:
+    out: list[str] = []
+    for column in schema.columns:
+        row = live.get(column.db_name)
+        if row is None:
+            if column.is_key:
+                out.append(f"key column {column.db_name} is not in the table")
+            continue
+        _, kind, position, ctype, order = row
+        if kind != column.kind:
+            out.append(f"{column.db_name} is {kind} in the table, {column.kind} in the model")
+        elif column.is_key and position != _rank(schema, column):
+            out.append(
+                f"{column.db_name} is at {kind} position {position} in the table, "
+                f"{_rank(schema, column)} in the model"
+            )
+        if ctype != column.type.cql:
+            out.append(f"{column.db_name} is {ctype} in the table, {column.type.cql} in the model")
+        if column.kind == "clustering" and order.upper() != column.order:
+            out.append(
+                f"{column.db_name} clusters {order.upper()} in the table, {column.order} in the model"
+            )
+    names = {c.db_name for c in schema.columns}
+    for name, row in live.items():
+        if name not in names and row[1] in ("partition_key", "clustering"):
+            out.append(f"key column {name} of the table is not in the model")
+    return out
+
+
+def _rank(schema: TableSchema, column: Any) -> int:
+    keys = schema.partition_key if column.kind == "partition_key" else schema.clustering
+    return keys.index(column)
+
+
+def drop_table_op(model: type[DocumentBase]) -> Operation[None]:
+    schema, conn, keyspace = _keyspace_of(model)
+    yield _ddl(conn, cql.drop_table(keyspace, schema.table))
+    conn.forget_prepared()
+
+
+def create_keyspace_op(
+    name: str,
+    *,
+    replication_factor: int | None = None,
+    dc_replication: Mapping[str, int] | None = None,
+    durable_writes: bool = True,
+    connection: str | None = None,
+) -> Operation[None]:
+    check_identifier(name, "keyspace", "create_keyspace")
+    if (replication_factor is None) == (dc_replication is None):
+        raise ConfigurationError(
+            "create_keyspace needs exactly one of replication_factor=N (SimpleStrategy) or "
+            "dc_replication={'dc1': N} (NetworkTopologyStrategy)"
+        )
+    replication: dict[str, Any]
+    if dc_replication is not None:
+        replication = {"class": "NetworkTopologyStrategy", **dc_replication}
+    else:
+        replication = {"class": "SimpleStrategy", "replication_factor": replication_factor}
+    yield _ddl(get_connection(connection), cql.create_keyspace(name, replication, durable_writes))
+
+
+def drop_keyspace_op(name: str, *, connection: str | None = None) -> Operation[None]:
+    check_identifier(name, "keyspace", "drop_keyspace")
+    conn = get_connection(connection)
+    yield _ddl(conn, cql.drop_keyspace(name))
+    conn.forget_prepared()
+
+
+__all__ = ["create_keyspace_op", "drop_keyspace_op", "drop_table_op", "sync_table_op"]

@@ -1,0 +1,254 @@
+"""The blocking API: ``Document``, ``QuerySet``, ``BatchQuery`` and ``init_coodie``.
+
+Every method is one line over the shared operations in ``coodie.document``,
+``coodie.query`` and ``coodie.schema_sync``; ``coodie.aio`` is the same with ``await``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from typing_extensions import Self
+
+from . import document as ops
+from . import schema_sync
+from .batch import BatchBase
+from .connection import Connection, connect, unregister
+from .execution import run
+from .query import Page, QuerySetBase
+
+T = TypeVar("T")
+
+
+class QuerySet(QuerySetBase[T], Generic[T]):
+    """A chainable, immutable query.  Iterating streams every page; ``all()`` makes a list."""
+
+    __slots__ = ()
+
+    # Terminal methods.
+    def all(self) -> list[T]:
+        return run(self._all_op())
+
+    def first(self) -> T | None:
+        return run(self._first_op())
+
+    def get(self) -> T:
+        return run(self._get_op())
+
+    def count(self) -> int:
+        return run(self._count_op())
+
+    def paginate(self, page_size: int, paging_state: bytes | None = None) -> Page[T]:
+        return run(self._paginate_op(page_size, paging_state))
+
+    def delete(self, *, timestamp: int | datetime | None = None) -> None:
+        run(self._delete_op(timestamp))
+
+    def update(
+        self,
+        values: Mapping[str, Any] | None = None,
+        /,
+        *,
+        ttl: int | None = None,
+        timestamp: int | datetime | None = None,
+        **fields: Any,
+    ) -> None:
+        run(self._update_op({**(values or {}), **fields}, ttl, timestamp))
+
+    def __iter__(self) -> Iterator[T]:
+        conn, request = self._request()
+        while True:
+            items, state = self._page(conn.execute(request))
+            yield from items
+            if state is None:
+                return
+            request.paging_state = state
+
+
+class BatchQuery(BatchBase):
+    """``with BatchQuery() as batch: doc.save(batch=batch)``; runs on a clean exit."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if kind is None:
+            self.execute()
+
+    def execute(self) -> None:
+        run(self._execute_op())
+
+
+class Document(ops.DocumentBase):
+    """Base class of blocking models; see docs/models.md."""
+
+    class Settings:
+        abstract = True
+
+    @classmethod
+    def find(cls, /, **filters: Any) -> QuerySet[Self]:
+        return cls.objects().find(**filters)
+
+    @classmethod
+    def objects(cls) -> QuerySet[Self]:
+        """An unfiltered queryset (a full table scan if run as is)."""
+        queryset: QuerySet[Self] = QuerySet(cls)
+        return queryset
+
+    @classmethod
+    def get(cls, /, **filters: Any) -> Self:
+        if ops.is_full_key(cls._schema(), filters):
+            return run(ops.get_op(cls, filters))
+        return cls.find(**filters).get()
+
+    @classmethod
+    def find_one(cls, /, **filters: Any) -> Self | None:
+        return cls.find(**filters).first()
+
+    @classmethod
+    def create(cls, /, **fields: Any) -> Self:
+        return cls(**fields).save()
+
+    def save(
+        self,
+        *,
+        ttl: int | None = None,
+        timestamp: int | datetime | None = None,
+        consistency: Any = None,
+        timeout: float | None = None,
+        batch: BatchQuery | None = None,
+    ) -> Self:
+        return run(
+            ops.save_op(
+                self,
+                ttl=ttl,
+                timestamp=timestamp,
+                consistency=consistency,
+                timeout=timeout,
+                batch=batch,
+            )
+        )
+
+    def insert(
+        self,
+        *,
+        ttl: int | None = None,
+        consistency: Any = None,
+        serial_consistency: Any = None,
+        timeout: float | None = None,
+    ) -> ops.InsertResult[Self]:
+        return run(
+            ops.insert_op(
+                self,
+                ttl=ttl,
+                consistency=consistency,
+                serial_consistency=serial_consistency,
+                timeout=timeout,
+            )
+        )
+
+    def update(
+        self,
+        values: Mapping[str, Any] | None = None,
+        /,
+        *,
+        ttl: int | None = None,
+        timestamp: int | datetime | None = None,
+        consistency: Any = None,
+        timeout: float | None = None,
+        batch: BatchQuery | None = None,
+        if_exists: bool = False,
+        **fields: Any,
+    ) -> Self:
+        return run(
+            ops.update_op(
+                self,
+                {**(values or {}), **fields},
+                ttl=ttl,
+                timestamp=timestamp,
+                consistency=consistency,
+                timeout=timeout,
+                batch=batch,
+                if_exists=if_exists,
+            )
+        )
+
+    def delete(
+        self,
+        *,
+        timestamp: int | datetime | None = None,
+        consistency: Any = None,
+        timeout: float | None = None,
+        batch: BatchQuery | None = None,
+    ) -> None:
+        run(
+            ops.delete_op(
+                self, timestamp=timestamp, consistency=consistency, timeout=timeout, batch=batch
+            )
+        )
+
+    @classmethod
+    def sync_table(cls, *, dry_run: bool = False) -> list[str]:
+        return run(schema_sync.sync_table_op(cls, dry_run=dry_run))
+
+    @classmethod
+    def drop_table(cls) -> None:
+        run(schema_sync.drop_table_op(cls))
+
+
+def init_coodie(
+    hosts: list[str] | tuple[str, ...] | str | None = None,
+    keyspace: str | None = None,
+    *,
+    session: Any = None,
+    name: str = "default",
+    **driver_options: Any,
+) -> Connection:
+    """Connect (or adopt ``session=``) and register the connection under ``name``."""
+    return connect(hosts, keyspace, session=session, name=name, **driver_options)
+
+
+def close_coodie(name: str | None = None) -> None:
+    """Unregister a connection and shut its cluster down if coodie created it."""
+    unregister(name)
+
+
+def create_keyspace(
+    name: str,
+    *,
+    replication_factor: int | None = None,
+    dc_replication: Mapping[str, int] | None = None,
+    durable_writes: bool = True,
+    connection: str | None = None,
+) -> None:
+    """CREATE KEYSPACE IF NOT EXISTS with SimpleStrategy or NetworkTopologyStrategy."""
+    run(
+        schema_sync.create_keyspace_op(
+            name,
+            replication_factor=replication_factor,
+            dc_replication=dc_replication,
+            durable_writes=durable_writes,
+            connection=connection,
+        )
+    )
+
+
+def drop_keyspace(name: str, *, connection: str | None = None) -> None:
+    run(schema_sync.drop_keyspace_op(name, connection=connection))
+
+
+__all__ = [
+    "BatchQuery",
+    "Document",
+    "Page",
+    "QuerySet",
+    "close_coodie",
+    "create_keyspace",
+    "drop_keyspace",
+    "init_coodie",
+]

@@ -1,0 +1,357 @@
+"""Python type hints to CQL types, and the converters between driver and model values.
+
+``resolve()`` runs once per field at class creation and returns a ``ColumnType``:
+the CQL type as ``system_schema`` prints it (so that schema comparison is a string
+comparison), plus converters used on the hot paths.  Converters are ``None`` where
+the driver already speaks the model's type, so hydration does no work for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+import ipaddress
+import types
+import typing
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from cassandra.util import Duration as DriverDuration
+
+from .exceptions import DefinitionError
+from .fields import CqlType, Frozen, Marker
+
+Converter = Callable[[Any], Any]
+CollectionKind = Literal["list", "set", "map"]
+
+_UTC = dt.timezone.utc
+_NS_PER_US = 1000
+_US_PER_DAY = 86_400_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnType:
+    """A resolved CQL type.
+
+    ``to_db`` and ``from_db`` convert non-null values (``None`` when no conversion
+    is needed); ``empty`` builds the value a null collection reads back as;
+    ``collection`` is set for non-frozen collections (which Cassandra stores cell by
+    cell: empty ones are never written, and they can be indexed by values or keys).
+    """
+
+    cql: str
+    python: Any
+    to_db: Converter | None = None
+    from_db: Converter | None = None
+    empty: Callable[[], Any] | None = None
+    collection: CollectionKind | None = None
+    frozen: bool = False
+    element: ColumnType | None = None  # list/set element, map value
+    key: ColumnType | None = None  # map key
+    counter: bool = False
+    bounds: tuple[int, int] | None = None  # sized integers: inclusive range
+
+    @property
+    def is_multicell(self) -> bool:
+        return self.collection is not None and not self.frozen
+
+
+# -- scalars -----------------------------------------------------------------------
+
+
+def _aware_utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+
+
+def _date_from_db(value: Any) -> dt.date:
+    return value.date() if hasattr(value, "date") else value  # type: ignore[no-any-return]
+
+
+def _time_from_db(value: Any) -> dt.time:
+    return value.time() if hasattr(value, "time") else value  # type: ignore[no-any-return]
+
+
+def _timedelta_to_db(value: dt.timedelta) -> DriverDuration:
+    micros = value // dt.timedelta(microseconds=1)
+    return DriverDuration(0, 0, micros * _NS_PER_US)
+
+
+def _timedelta_from_db(value: DriverDuration) -> dt.timedelta:
+    if value.months:
+        raise ValueError(
+            f"duration {value} has a month part, which timedelta cannot hold; "
+            "annotate the field with cassandra.util.Duration to read it"
+        )
+    return dt.timedelta(days=value.days, microseconds=value.nanoseconds // _NS_PER_US)
+
+
+def _inet_from_db(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    return ipaddress.ip_address(value)
+
+
+_INT_BOUNDS = {
+    "tinyint": (-(2**7), 2**7 - 1),
+    "smallint": (-(2**15), 2**15 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+    "counter": (-(2**63), 2**63 - 1),
+}
+
+_DEFAULT_CQL: dict[Any, str] = {
+    str: "text",
+    int: "int",
+    float: "double",
+    bool: "boolean",
+    bytes: "blob",
+    uuid.UUID: "uuid",
+    dt.datetime: "timestamp",
+    dt.date: "date",
+    dt.time: "time",
+    decimal.Decimal: "decimal",
+    ipaddress.IPv4Address: "inet",
+    ipaddress.IPv6Address: "inet",
+    dt.timedelta: "duration",
+    DriverDuration: "duration",
+}
+
+_SCALAR_CONVERTERS: dict[Any, tuple[Converter | None, Converter | None]] = {
+    dt.datetime: (None, _aware_utc),
+    dt.date: (None, _date_from_db),
+    dt.time: (None, _time_from_db),
+    ipaddress.IPv4Address: (str, _inet_from_db),
+    ipaddress.IPv6Address: (str, _inet_from_db),
+    dt.timedelta: (_timedelta_to_db, _timedelta_from_db),
+}
+
+# Which Python types each CQL type may hold (for type markers on other types).
+_COMPATIBLE: dict[str, tuple[Any, ...]] = {
+    "text": (str,),
+    "ascii": (str,),
+    "int": (int,),
+    "bigint": (int,),
+    "smallint": (int,),
+    "tinyint": (int,),
+    "varint": (int,),
+    "counter": (int,),
+    "double": (float,),
+    "float": (float,),
+    "timeuuid": (uuid.UUID,),
+    "timestamp": (dt.datetime,),
+    "date": (dt.date,),
+    "time": (dt.time,),
+    "duration": (dt.timedelta, DriverDuration),
+    "decimal": (decimal.Decimal,),
+}
+
+
+# -- annotation walking --------------------------------------------------------------
+
+
+def split_annotation(annotation: Any) -> tuple[Any, list[Marker], bool]:
+    """Strip ``Optional``/``Annotated`` layers: (bare type, coodie markers, allows None)."""
+    markers: list[Marker] = []
+    optional = False
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation, *meta = get_args(annotation)
+            markers.extend(m for m in meta if isinstance(m, Marker))
+        elif origin is Union or origin is types.UnionType:
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            if len(args) == len(get_args(annotation)) or len(args) != 1:
+                return annotation, markers, optional  # a real union: rejected by resolve()
+            optional = True
+            annotation = args[0]
+        else:
+            return annotation, markers, optional
+
+
+def resolve(annotation: Any, markers: list[Marker], where: str) -> ColumnType:
+    """Resolve a bare annotation plus its markers; ``where`` names ``Model.field`` in errors."""
+    return _resolve(annotation, markers, where, nested=False)
+
+
+def _resolve(tp: Any, markers: list[Marker], where: str, *, nested: bool) -> ColumnType:
+    type_markers = [m for m in markers if isinstance(m, CqlType)]
+    if len(type_markers) > 1:
+        raise DefinitionError(
+            f"{where}: more than one CQL type marker ({', '.join(map(repr, type_markers))}); "
+            "keep one"
+        )
+    marker = type_markers[0] if type_markers else None
+    frozen = any(isinstance(m, Frozen) for m in markers)
+    origin = get_origin(tp)
+
+    if origin in (list, set, frozenset, dict, tuple):
+        if marker is not None:
+            raise DefinitionError(
+                f"{where}: {marker!r} does not apply to a {origin.__name__}; put it on the "
+                f"element type instead, e.g. list[Annotated[int, {marker!r}]]"
+            )
+        return _collection(tp, origin, where, frozen=frozen or nested or origin is frozenset)
+
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return _enum(tp, marker, where)
+
+    if tp is Any or tp is object or origin is not None or not isinstance(tp, type):
+        raise DefinitionError(
+            f"{where}: coodie cannot store {_name(tp)}; use a concrete type such as str, "
+            "int, UUID, datetime, list[T], set[T], dict[K, V] or tuple[A, B] "
+            "(see docs/models.md for the full table)"
+        )
+
+    base = _scalar_base(tp)
+    if base is None:
+        raise DefinitionError(
+            f"{where}: {_name(tp)} has no CQL type; supported: "
+            + ", ".join(sorted({_name(t) for t in _DEFAULT_CQL}))
+            + ", Enum, list, set, frozenset, dict, tuple"
+        )
+    cql = _DEFAULT_CQL[base]
+    if marker is not None:
+        if base not in _COMPATIBLE.get(marker.cql, ()):
+            raise DefinitionError(
+                f"{where}: {marker!r} stores {marker.cql}, which cannot hold {_name(tp)}; "
+                f"use it on {' or '.join(_name(t) for t in _COMPATIBLE[marker.cql])}"
+            )
+        cql = marker.cql
+    to_db, from_db = _SCALAR_CONVERTERS.get(base, (None, None))
+    return ColumnType(
+        cql=cql,
+        python=tp,
+        to_db=to_db,
+        from_db=from_db,
+        frozen=frozen,
+        counter=cql == "counter",
+        bounds=_INT_BOUNDS.get(cql),
+    )
+
+
+def _scalar_base(tp: type) -> Any:
+    if tp in _DEFAULT_CQL:
+        return tp
+    for base in tp.__mro__[1:]:  # subclasses of a supported type (e.g. a str subclass)
+        if base in _DEFAULT_CQL and base is not object:
+            return base
+    return None
+
+
+def _enum(tp: type[enum.Enum], marker: CqlType | None, where: str) -> ColumnType:
+    value_types = {type(m.value) for m in tp}
+    if len(value_types) != 1:
+        raise DefinitionError(
+            f"{where}: enum {tp.__name__} mixes value types "
+            f"({', '.join(sorted(t.__name__ for t in value_types))}); Cassandra stores one"
+        )
+    inner = _resolve(value_types.pop(), [marker] if marker else [], where, nested=False)
+    return ColumnType(cql=inner.cql, python=tp, to_db=_enum_value, from_db=tp, bounds=inner.bounds)
+
+
+def _enum_value(member: enum.Enum) -> Any:
+    return member.value
+
+
+def _collection(tp: Any, origin: Any, where: str, *, frozen: bool) -> ColumnType:
+    args = get_args(tp)
+    if origin is tuple:
+        if not args or (len(args) == 2 and args[1] is Ellipsis):
+            raise DefinitionError(
+                f"{where}: tuple fields need fixed element types, e.g. tuple[int, str]; "
+                "for a variable number of items use list[T]"
+            )
+        items = [_element(a, where) for a in args]
+        cql = f"frozen<tuple<{', '.join(i.cql for i in items)}>>"
+        return ColumnType(
+            cql=cql,
+            python=tp,
+            to_db=_tuple_converter([i.to_db for i in items]),
+            from_db=_tuple_converter([i.from_db for i in items]),
+            frozen=True,
+        )
+    if origin is dict:
+        if len(args) != 2:
+            raise DefinitionError(f"{where}: dict fields need key and value types: dict[K, V]")
+        key, value = _element(args[0], where), _element(args[1], where)
+        body = f"map<{key.cql}, {value.cql}>"
+        return ColumnType(
+            cql=f"frozen<{body}>" if frozen else body,
+            python=tp,
+            to_db=_map_converter(key.to_db, value.to_db),
+            from_db=_map_converter(key.from_db, value.from_db),
+            empty=dict,
+            collection="map",
+            frozen=frozen,
+            element=value,
+            key=key,
+        )
+    if len(args) != 1:
+        raise DefinitionError(f"{where}: {origin.__name__} fields need one element type")
+    item = _element(args[0], where)
+    kind: CollectionKind = "list" if origin is list else "set"
+    body = f"{kind}<{item.cql}>"
+    python_kind: Callable[..., Any] = origin
+    return ColumnType(
+        cql=f"frozen<{body}>" if frozen else body,
+        python=tp,
+        to_db=_sequence_converter(list if kind == "list" else set, item.to_db),
+        from_db=_sequence_converter(python_kind, item.from_db),
+        empty=python_kind,
+        collection=kind,
+        frozen=frozen,
+        element=item,
+    )
+
+
+def _element(annotation: Any, where: str) -> ColumnType:
+    bare, markers, _ = split_annotation(annotation)
+    misplaced = [m for m in markers if not isinstance(m, (CqlType, Frozen))]
+    if misplaced:
+        raise DefinitionError(
+            f"{where}: {misplaced[0]!r} sits inside a collection or tuple, where it applies "
+            "to nothing; put key, index and static markers on the field itself"
+        )
+    return _resolve(bare, markers, where, nested=True)
+
+
+def _sequence_converter(kind: Callable[..., Any], item: Converter | None) -> Converter:
+    if item is None:
+        return kind
+    return lambda values: kind(item(v) for v in values)
+
+
+def _map_converter(key: Converter | None, value: Converter | None) -> Converter:
+    if key is None and value is None:
+        return dict
+    k = key or _identity
+    v = value or _identity
+    return lambda mapping: {k(a): v(b) for a, b in mapping.items()}
+
+
+def _tuple_converter(items: list[Converter | None]) -> Converter:
+    if all(i is None for i in items):
+        return tuple
+    convs = [i or _identity for i in items]
+    return lambda values: tuple(
+        None if v is None else c(v) for c, v in zip(convs, values, strict=False)
+    )
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _name(tp: Any) -> str:
+    if isinstance(tp, type):
+        return tp.__name__
+    return typing._type_repr(tp) if hasattr(typing, "_type_repr") else repr(tp)  # type: ignore[attr-defined]
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    """Naive datetimes are UTC; aware ones are converted to UTC."""
+    return _aware_utc(value)
+
+
+__all__ = ["ColumnType", "resolve", "split_annotation", "utc"]
