@@ -213,9 +213,7 @@ async def init_coodie(
     **driver_options: Any,
 ) -> Connection:
     """Connect (in a worker thread, so the loop keeps running) and register the connection."""
-    call = functools.partial(
-        connect, hosts, keyspace, session=session, name=name, **driver_options
-    )
+    call = functools.partial(connect, hosts, keyspace, session=session, name=name, **driver_options)
     return await asyncio.get_running_loop().run_in_executor(None, call)
 
 

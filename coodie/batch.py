@@ -66,7 +66,9 @@ class BatchBase:
         self.executed = True
         if not self._requests or self._connection is None:
             return
-        request = BatchRequest(list(self._requests), self.batch_type, self.consistency, self.timeout)
+        request = BatchRequest(
+            list(self._requests), self.batch_type, self.consistency, self.timeout
+        )
         self._requests.clear()
         yield self._connection, request
 

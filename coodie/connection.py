@@ -13,8 +13,22 @@ from collections import OrderedDict
 from typing import Any
 
 from cassandra import ConsistencyLevel
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ResponseFuture, ResultSet, Session
-from cassandra.query import BatchStatement, BatchType, PreparedStatement, SimpleStatement, tuple_factory
+from cassandra.cluster import (
+    EXEC_PROFILE_DEFAULT,
+    Cluster,
+    ExecutionProfile,
+    ResponseFuture,
+    ResultSet,
+    Session,
+)
+from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
+from cassandra.query import (
+    BatchStatement,
+    BatchType,
+    PreparedStatement,
+    SimpleStatement,
+    tuple_factory,
+)
 
 from .exceptions import ConfigurationError
 from .execution import AnyRequest, BatchRequest, Request
@@ -235,6 +249,13 @@ def connect(
         points, port = _contact_points(list(hosts))
         if port is not None:
             driver_options.setdefault("port", port)
+        if not {"execution_profiles", "load_balancing_policy"} & driver_options.keys():
+            # The driver's default policy, stated so that the driver does not warn.
+            driver_options["execution_profiles"] = {
+                EXEC_PROFILE_DEFAULT: ExecutionProfile(
+                    load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy())
+                )
+            }
         cluster = Cluster(contact_points=points, **driver_options)
         session = cluster.connect()
         owns = True

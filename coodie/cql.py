@@ -136,8 +136,7 @@ def literal(value: Any) -> str:
 def create_table(schema: TableSchema, keyspace: str) -> str:
     ref = table_ref(keyspace, schema.table)
     cols = [
-        f"{c.quoted} {c.type.cql}{' static' if c.kind == 'static' else ''}"
-        for c in schema.columns
+        f"{c.quoted} {c.type.cql}{' static' if c.kind == 'static' else ''}" for c in schema.columns
     ]
     partition = ", ".join(c.quoted for c in schema.partition_key)
     if len(schema.partition_key) > 1 or schema.clustering:

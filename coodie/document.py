@@ -50,9 +50,10 @@ class DocumentBase(BaseModel):
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         cls.__coodie_hydrators__ = {}
-        if read_settings(cls).get("abstract"):
-            cls.__coodie_schema__ = None
-        else:
+        cls.__coodie_schema__ = None
+        # A model whose annotations pydantic cannot resolve yet (forward references)
+        # gets its schema on first use, after model_rebuild(); see _schema().
+        if not read_settings(cls).get("abstract") and cls.__pydantic_complete__:
             cls.__coodie_schema__ = build_schema(cls, cls.model_fields)
 
     @model_validator(mode="after")
@@ -62,9 +63,7 @@ class DocumentBase(BaseModel):
             values = self.__dict__
             for name in schema.datetime_fields:
                 value = values.get(name)
-                if isinstance(value, datetime) and (
-                    value.tzinfo is None or value.utcoffset()
-                ):
+                if isinstance(value, datetime):
                     values[name] = utc(value)
         return self
 
@@ -78,12 +77,22 @@ class DocumentBase(BaseModel):
     @classmethod
     def _schema(cls) -> TableSchema:
         schema = cls.__dict__.get("__coodie_schema__")
-        if schema is None:
+        if schema is not None:
+            return schema  # type: ignore[no-any-return]
+        if read_settings(cls).get("abstract"):
             raise ConfigurationError(
                 f"{cls.__name__} is abstract (Settings.abstract = True) and has no table; "
                 "use one of its concrete subclasses"
             )
-        return schema  # type: ignore[no-any-return]
+        try:
+            cls.model_rebuild()
+        except Exception as exc:
+            raise ConfigurationError(
+                f"{cls.__name__} has annotations that cannot be resolved ({exc}); define or "
+                f"import the types they name, then call {cls.__name__}.model_rebuild()"
+            ) from exc
+        cls.__coodie_schema__ = build_schema(cls, cls.model_fields)
+        return cls.__coodie_schema__
 
     @classmethod
     def _target(cls) -> tuple[TableSchema, Connection, str]:
@@ -212,10 +221,7 @@ def validate_value(schema: TableSchema, column: Column, value: Any, *, what: str
 def unknown_field(schema: TableSchema, name: str, what: str = "field") -> str:
     close = difflib.get_close_matches(name, list(schema.by_name), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    return (
-        f"{schema.model_name} has no {what} {name!r}{hint} "
-        f"(fields: {', '.join(schema.by_name)})"
-    )
+    return f"{schema.model_name} has no {what} {name!r}{hint} (fields: {', '.join(schema.by_name)})"
 
 
 def pk_values(doc: DocumentBase, schema: TableSchema) -> list[Any]:
@@ -249,7 +255,9 @@ def write_timestamp(value: int | datetime) -> int:
         return int(utc(value).timestamp() * 1_000_000)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise InvalidQuery(f"timestamp must be microseconds since the epoch or a datetime, not {value!r}")
+    raise InvalidQuery(
+        f"timestamp must be microseconds since the epoch or a datetime, not {value!r}"
+    )
 
 
 def _snapshot(doc: DocumentBase, schema: TableSchema, columns: tuple[Column, ...]) -> None:
@@ -258,9 +266,7 @@ def _snapshot(doc: DocumentBase, schema: TableSchema, columns: tuple[Column, ...
     doc.__pydantic_private__[_LOADED] = (columns, row)  # type: ignore[index]
 
 
-def _dispatch(
-    conn: Connection, request: Request, batch: BatchBase | None
-) -> Operation[Any]:
+def _dispatch(conn: Connection, request: Request, batch: BatchBase | None) -> Operation[Any]:
     if batch is not None:
         if request.consistency is not None or request.timeout is not None:
             raise InvalidQuery(
@@ -329,7 +335,9 @@ def save_op(
     return doc
 
 
-def _same_key(loaded: tuple[tuple[Column, ...], Sequence[Any]], schema: TableSchema, keys: list[Any]) -> bool:
+def _same_key(
+    loaded: tuple[tuple[Column, ...], Sequence[Any]], schema: TableSchema, keys: list[Any]
+) -> bool:
     columns, row = loaded
     position = {c.name: i for i, c in enumerate(columns)}
     for column, value in zip(schema.primary_key, keys, strict=True):
@@ -391,12 +399,15 @@ def insert_op(
     schema, conn, ref = type(doc)._target()
     options = _options(ttl, None)
     text, params = _insert_statement(doc, schema, ref, ttl, None, options, lwt=True)
-    result = yield conn, Request(
-        text,
-        params,
-        consistency=consistency,
-        serial_consistency=serial_consistency,
-        timeout=timeout,
+    result = yield (
+        conn,
+        Request(
+            text,
+            params,
+            consistency=consistency,
+            serial_consistency=serial_consistency,
+            timeout=timeout,
+        ),
     )
     applied, existing = lwt_outcome(type(doc), result)
     if applied:
@@ -460,7 +471,8 @@ def update_op(
         applied, _ = lwt_outcome(type(doc), result)
         if not applied:
             raise LWTFailed(
-                f"{schema.model_name}.update(if_exists=True) was not applied: the row does not exist"
+                f"{schema.model_name}.update(if_exists=True) was not applied: "
+                "the row does not exist"
             )
     _apply_in_memory(doc, schema, assignments)
     return doc
@@ -480,7 +492,11 @@ def _apply_in_memory(doc: DocumentBase, schema: TableSchema, assignments: Any) -
         elif op == "prepend":
             new = [*value, *(current or [])]
         elif op == "add":
-            new = {**(current or {}), **value} if isinstance(value, dict) else set(current or ()) | set(value)
+            new = (
+                {**(current or {}), **value}
+                if isinstance(value, dict)
+                else set(current or ()) | set(value)
+            )
         elif op == "remove":
             if isinstance(current, dict):
                 new = {k: v for k, v in current.items() if k not in value}
@@ -511,7 +527,9 @@ def delete_op(
     schema, conn, ref = type(doc)._target()
     text = cql.delete(ref, cql.key_clauses(schema.primary_key), timestamp=timestamp is not None)
     params = [*_options(None, timestamp), *pk_values(doc, schema)]
-    yield from _dispatch(conn, Request(text, params, consistency=consistency, timeout=timeout), batch)
+    yield from _dispatch(
+        conn, Request(text, params, consistency=consistency, timeout=timeout), batch
+    )
     doc.__pydantic_private__[_LOADED] = None  # type: ignore[index]
 
 

@@ -97,7 +97,9 @@ Counter = _marker("Counter", "counter", _INT, "A counter column (counter tables 
 Ascii = _marker("Ascii", "ascii", _STR, "US-ASCII string (``ascii``).")
 Text = _marker("Text", "text", _STR, "UTF-8 string (``text``), the default for ``str``.")
 TimeUUID = _marker("TimeUUID", "timeuuid", (_uuid.UUID,), "Time-ordered v1 UUID (``timeuuid``).")
-Double = _marker("Double", "double", (float,), "64-bit float (``double``), the default for ``float``.")
+Double = _marker(
+    "Double", "double", (float,), "64-bit float (``double``), the default for ``float``."
+)
 Float = _marker("Float", "float", (float,), "32-bit float (``float``): ~7 significant digits.")
 Timestamp = _marker("Timestamp", "timestamp", (_dt.datetime,), "Millisecond timestamp.")
 Date = _marker("Date", "date", (_dt.date,), "Calendar date (``date``).")

@@ -18,7 +18,7 @@ from typing_extensions import Self
 
 from . import cql
 from .connection import Connection
-from .document import DocumentBase, Hydrator, from_db, to_db, unknown_field, validate_value
+from .document import DocumentBase, from_db, to_db, unknown_field, validate_value
 from .exceptions import DocumentNotFound, InvalidQuery, MultipleDocumentsFound
 from .execution import Operation, Request
 from .schema import Column, TableSchema
@@ -50,7 +50,11 @@ class Condition:
     def clause(self, schema: TableSchema) -> str:
         if self.column is None:
             cols = ", ".join(c.quoted for c in schema.partition_key)
-            rhs = "?" if self.token_values is None else f"token({', '.join('?' for _ in self.token_values)})"
+            rhs = (
+                "?"
+                if self.token_values is None
+                else f"token({', '.join('?' for _ in self.token_values)})"
+            )
             return f"token({cols}) {_RANGE[self.op]} {rhs}"
         q = self.column.quoted
         if self.op == "eq":
@@ -150,10 +154,17 @@ def _token_condition(schema: TableSchema, op: str, raw: Any, key: str) -> Condit
 def _condition(schema: TableSchema, column: Column, op: str, raw: Any, key: str) -> Condition:
     ctype = column.type
     where = f"{schema.model_name}.{column.name}"
+    if op == "ne":
+        raise InvalidQuery(
+            f"{key}: Cassandra does not support != in WHERE clauses (only in conditional "
+            "writes); filter the results in Python, or restrict with __in/__gt/__lt instead"
+        )
     if op == "in":
         if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
             raise InvalidQuery(f"{key}: __in takes a list or tuple of values, not {raw!r}")
-        values = [to_db(schema, column, validate_value(schema, column, v, what="value")) for v in raw]
+        values = [
+            to_db(schema, column, validate_value(schema, column, v, what="value")) for v in raw
+        ]
         return Condition(column, op, values)
     if op in ("contains", "contains_key"):
         if ctype.collection is None:
@@ -175,7 +186,9 @@ def _condition(schema: TableSchema, column: Column, op: str, raw: Any, key: str)
         raise InvalidQuery(f"{key}: {where} is a collection; use __contains or __contains_key")
     if raw is None:
         raise InvalidQuery(f"{key}: Cassandra cannot filter on null ({where} = None)")
-    return Condition(column, op, to_db(schema, column, validate_value(schema, column, raw, what="value")))
+    return Condition(
+        column, op, to_db(schema, column, validate_value(schema, column, raw, what="value"))
+    )
 
 
 def parse_assignments(
@@ -284,7 +297,7 @@ def filtering_reasons(schema: TableSchema, spec: QuerySpec) -> list[str]:
                     f"{col.name} is not part of the primary key and has no index "
                     f"(add Indexed() to {schema.model_name}.{col.name})"
                 )
-            elif not _index_serves(index.target, index.custom, cond.op, col):
+            elif not _index_serves(index.target, index.using, cond.op, col.type.cql):
                 reasons.append(f"the index on {col.name} cannot serve __{cond.op}")
             else:
                 indexed_used += 1
@@ -297,11 +310,18 @@ def filtering_reasons(schema: TableSchema, spec: QuerySpec) -> list[str]:
     return reasons
 
 
-def _index_serves(target: str, custom: bool, op: str, column: Column) -> bool:
-    if op in ("ne",):
-        return False
-    if custom:
-        return True
+def _index_serves(target: str, using: str | None, op: str, cql_type: str) -> bool:
+    """Which filters an index answers: legacy 2i only =/CONTAINS; SAI adds ranges on
+    non-text types; SASI adds ranges and LIKE (Cassandra 5.0's SAI has no LIKE)."""
+    if using is not None:
+        lowered = using.lower()
+        if "sasi" in lowered:
+            return op in ("eq", "like", *_RANGE)
+        if lowered == "sai" or "storageattached" in lowered:
+            if op in _RANGE:
+                return cql_type not in ("text", "ascii")
+            return op != "like" and (op != "contains_key" or target.startswith("keys("))
+        return True  # another custom index: let the server decide
     if op == "eq":
         return not target.startswith(("values(", "keys("))
     if op == "contains":
@@ -327,9 +347,7 @@ def check_select(schema: TableSchema, spec: QuerySpec) -> None:
                 f"{model}: order_by() columns must follow the clustering order "
                 f"({', '.join(c.name for c in schema.clustering)}), each at most once"
             )
-        flips = {
-            (desc != (col.order == "DESC")) for col, desc in spec.order_by
-        }
+        flips = {(desc != (col.order == "DESC")) for col, desc in spec.order_by}
         if len(flips) > 1:
             raise InvalidQuery(
                 f"{model}: order_by() must keep or reverse the whole clustering order "
@@ -387,7 +405,9 @@ def _key_only(schema: TableSchema, spec: QuerySpec, what: str, *, full: bool) ->
                 f"missing {', '.join(missing)}"
             )
     if spec.limit is not None or spec.order_by or spec.allow_filtering:
-        raise InvalidQuery(f"{model}: {what} does not take limit(), order_by() or allow_filtering()")
+        raise InvalidQuery(
+            f"{model}: {what} does not take limit(), order_by() or allow_filtering()"
+        )
 
 
 # -- the queryset -------------------------------------------------------------------------------
@@ -530,7 +550,9 @@ class QuerySetBase(Generic[T]):
         spec = self._spec
         return spec.values or spec.columns or self._model._schema().columns
 
-    def _request(self, paging_state: bytes | None = None, fetch_size: int | None = None) -> tuple[Connection, Request]:
+    def _request(
+        self, paging_state: bytes | None = None, fetch_size: int | None = None
+    ) -> tuple[Connection, Request]:
         conn, text, params = self._statement()
         spec = self._spec
         return conn, Request(
@@ -550,7 +572,9 @@ class QuerySetBase(Generic[T]):
         if spec.flat:
             col = cols[0]
             return lambda rows: [from_db(col, r[0]) for r in rows]
-        return lambda rows: [tuple(from_db(c, v) for c, v in zip(cols, r, strict=True)) for r in rows]
+        return lambda rows: [
+            tuple(from_db(c, v) for c, v in zip(cols, r, strict=True)) for r in rows
+        ]
 
     def _page(self, result: Any) -> tuple[list[T], bytes | None]:
         return self._converter()(result.current_rows), result.paging_state
@@ -603,7 +627,10 @@ class QuerySetBase(Generic[T]):
     def _count_op(self) -> Operation[int]:
         conn, text, params = self._statement(count=True)
         spec = self._spec
-        result = yield conn, Request(text, params, consistency=spec.consistency, timeout=spec.timeout)
+        result = yield (
+            conn,
+            Request(text, params, consistency=spec.consistency, timeout=spec.timeout),
+        )
         return int(result.current_rows[0][0])
 
     def _paginate_op(self, page_size: int, paging_state: bytes | None) -> Operation[Page[T]]:
@@ -627,7 +654,9 @@ class QuerySetBase(Generic[T]):
         )
         yield conn, Request(text, params, consistency=spec.consistency, timeout=spec.timeout)
 
-    def _update_op(self, values: Mapping[str, Any], ttl: Any = None, timestamp: Any = None) -> Operation[None]:
+    def _update_op(
+        self, values: Mapping[str, Any], ttl: Any = None, timestamp: Any = None
+    ) -> Operation[None]:
         from .document import _options
 
         schema, conn, ref = self._model._target()

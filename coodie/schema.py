@@ -105,9 +105,7 @@ class TableSchema:
 
     @cached_property
     def partition_key(self) -> tuple[Column, ...]:
-        return tuple(
-            sorted((c for c in self.columns if c.kind == "partition_key"), key=_pos)
-        )
+        return tuple(sorted((c for c in self.columns if c.kind == "partition_key"), key=_pos))
 
     @cached_property
     def clustering(self) -> tuple[Column, ...]:
@@ -123,9 +121,8 @@ class TableSchema:
 
     @cached_property
     def datetime_fields(self) -> tuple[str, ...]:
-        import datetime as dt
-
-        return tuple(c.name for c in self.columns if c.type.python is dt.datetime)
+        """Top-level timestamp columns, normalized to aware UTC milliseconds on input."""
+        return tuple(c.name for c in self.columns if c.type.cql == "timestamp")
 
     @cached_property
     def is_counter_table(self) -> bool:

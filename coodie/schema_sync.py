@@ -31,18 +31,24 @@ def _ddl(conn: Connection, text: str) -> tuple[Connection, Request]:
 
 def sync_table_op(model: type[DocumentBase], *, dry_run: bool = False) -> Operation[list[str]]:
     schema, conn, keyspace = _keyspace_of(model)
-    result = yield conn, Request(
-        "SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?", (keyspace,)
+    result = yield (
+        conn,
+        Request(
+            "SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?", (keyspace,)
+        ),
     )
     if not result.current_rows:
         raise ConfigurationError(
             f"{schema.model_name}: keyspace {keyspace!r} does not exist; create it first, e.g. "
             f"create_keyspace({keyspace!r}, replication_factor=3)"
         )
-    result = yield conn, Request(
-        "SELECT column_name, kind, position, type, clustering_order FROM system_schema.columns "
-        "WHERE keyspace_name = ? AND table_name = ?",
-        (keyspace, schema.table),
+    result = yield (
+        conn,
+        Request(
+            "SELECT column_name, kind, position, type, clustering_order FROM system_schema.columns "
+            "WHERE keyspace_name = ? AND table_name = ?",
+            (keyspace, schema.table),
+        ),
     )
     live = {r[0]: r for r in result.current_rows}
     statements: list[str] = []
@@ -54,17 +60,19 @@ def sync_table_op(model: type[DocumentBase], *, dry_run: bool = False) -> Operat
         if differences:
             raise SchemaMismatch(
                 f"{schema.model_name}: table {keyspace}.{schema.table} differs from the model; "
-                "coodie never changes keys or column types on its own: "
-                + "; ".join(differences),
+                "coodie never changes keys or column types on its own: " + "; ".join(differences),
                 differences,
             )
         statements.extend(
             cql.add_column(schema, keyspace, c) for c in schema.columns if c.db_name not in live
         )
-        result = yield conn, Request(
-            "SELECT index_name, options FROM system_schema.indexes "
-            "WHERE keyspace_name = ? AND table_name = ?",
-            (keyspace, schema.table),
+        result = yield (
+            conn,
+            Request(
+                "SELECT index_name, options FROM system_schema.indexes "
+                "WHERE keyspace_name = ? AND table_name = ?",
+                (keyspace, schema.table),
+            ),
         )
         existing_targets = {dict(r[1]).get("target", "") for r in result.current_rows}
         existing_targets |= {f"name:{r[0]}" for r in result.current_rows}
@@ -103,7 +111,8 @@ def _differences(schema: TableSchema, live: Mapping[str, Any]) -> list[str]:
             out.append(f"{column.db_name} is {ctype} in the table, {column.type.cql} in the model")
         if column.kind == "clustering" and order.upper() != column.order:
             out.append(
-                f"{column.db_name} clusters {order.upper()} in the table, {column.order} in the model"
+                f"{column.db_name} clusters {order.upper()} in the table, "
+                f"{column.order} in the model"
             )
     names = {c.db_name for c in schema.columns}
     for name, row in live.items():

@@ -13,7 +13,6 @@ import decimal
 import enum
 import ipaddress
 import types
-import typing
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +63,20 @@ class ColumnType:
 
 def _aware_utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    """What a ``timestamp`` column holds: aware UTC, whole milliseconds.
+
+    Naive datetimes are taken as UTC.  Truncating on the way in makes the value in
+    memory equal to the value Cassandra will return.
+    """
+    micro = value.microsecond
+    if micro % 1000:
+        value = value.replace(microsecond=micro - micro % 1000)
+    if value.tzinfo is _UTC:
+        return value
+    return _aware_utc(value)
 
 
 def _date_from_db(value: Any) -> dt.date:
@@ -346,12 +359,7 @@ def _identity(value: Any) -> Any:
 def _name(tp: Any) -> str:
     if isinstance(tp, type):
         return tp.__name__
-    return typing._type_repr(tp) if hasattr(typing, "_type_repr") else repr(tp)  # type: ignore[attr-defined]
-
-
-def utc(value: dt.datetime) -> dt.datetime:
-    """Naive datetimes are UTC; aware ones are converted to UTC."""
-    return _aware_utc(value)
+    return repr(tp).replace("typing.", "")
 
 
 __all__ = ["ColumnType", "resolve", "split_annotation", "utc"]

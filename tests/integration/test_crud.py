@@ -1,0 +1,263 @@
+"""Writes and reads of single documents, observed in the table itself."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+import pydantic
+import pytest
+
+from coodie.connection import Connection
+from coodie.exceptions import (
+    DocumentNotFound,
+    InvalidQuery,
+    LWTFailed,
+    MultipleDocumentsFound,
+    ValidationError,
+)
+from tests.integration.conftest import Api
+from tests.integration.models import define
+
+
+@pytest.fixture
+async def m(api: Api) -> Any:
+    models = define(api.Document)
+    for model in (models.Item, models.Pair, models.Hits):
+        await api.wait(model.sync_table())
+    return models
+
+
+def shop() -> str:
+    return f"shop-{uuid.uuid4().hex[:8]}"
+
+
+def raw(connection: Connection, keyspace: str, cql: str, *params: Any) -> Any:
+    return connection.session.execute(cql.replace("KS", keyspace), params).one()
+
+
+def tombstones(connection: Connection, keyspace: str, shop_: str) -> int:
+    """Tombstone cells Cassandra reports reading for a partition (from query tracing)."""
+    rs = connection.session.execute(
+        f'SELECT * FROM "{keyspace}".crud_item WHERE shop = %s', (shop_,), trace=True
+    )
+    trace = rs.get_query_trace(max_wait_sec=10)
+    found = [e.description for e in trace.events if "tombstone" in e.description]
+    assert found, [e.description for e in trace.events]
+    return sum(int(d.split(" and ")[1].split()[0]) for d in found if " and " in d)
+
+
+async def test_save_new_writes_set_columns_without_tombstones(
+    api: Api, m: Any, connection: Connection, keyspace: str
+) -> None:
+    s = shop()
+    await api.wait(m.Item(shop=s, sku=1, name="pen").save())
+    row = raw(connection, keyspace, "SELECT * FROM KS.crud_item WHERE shop=%s AND sku=1", s)
+    assert row.name == "pen" and row.note is None and row.tags is None
+    assert tombstones(connection, keyspace, s) == 0
+    # The check can fail: a plain INSERT binding nulls leaves tombstones.
+    connection.session.execute(
+        f'INSERT INTO "{keyspace}".crud_item (shop, sku, note, tags) VALUES (%s, 2, null, null)',
+        (s,),
+    )
+    assert tombstones(connection, keyspace, s) > 0
+
+
+async def test_get_round_trip_and_not_found(api: Api, m: Any) -> None:
+    s = shop()
+    item = m.Item(
+        shop=s, sku=7, name="ink", price=2.5, tags=["a", "b"], labels={"x"}, stock={"eu": 3}
+    )
+    await api.wait(item.save())
+    back = await api.wait(m.Item.get(shop=s, sku=7))
+    assert back == item
+    assert back.created.tzinfo is timezone.utc
+    err = await api.raises(DocumentNotFound, m.Item.get, shop=s, sku=8)
+    assert "Item" in str(err) and "sku=8" in str(err)
+    assert await api.wait(m.Item.find_one(shop=s, sku=8)) is None
+
+
+async def test_loaded_save_writes_only_changed_columns(
+    api: Api, m: Any, connection: Connection, keyspace: str
+) -> None:
+    s = shop()
+    await api.wait(m.Item(shop=s, sku=1, name="pen", price=1.0).save(timestamp=1_000))
+    item = await api.wait(m.Item.get(shop=s, sku=1))
+    item.price = 3.0
+    await api.wait(item.save(timestamp=2_000))
+    row = raw(
+        connection,
+        keyspace,
+        "SELECT price, writetime(price) AS wp, writetime(name) AS wn FROM KS.crud_item "
+        "WHERE shop=%s AND sku=1",
+        s,
+    )
+    assert (row.price, row.wp, row.wn) == (3.0, 2_000, 1_000)
+    # Nothing changed: nothing is written.
+    await api.wait(item.save(timestamp=3_000))
+    again = raw(
+        connection, keyspace, "SELECT writetime(price) AS wp FROM KS.crud_item WHERE shop=%s", s
+    )
+    assert again.wp == 2_000
+
+
+async def test_in_place_collection_change_is_saved(api: Api, m: Any) -> None:
+    s = shop()
+    await api.wait(m.Item(shop=s, sku=1, tags=["a"]).save())
+    item = await api.wait(m.Item.get(shop=s, sku=1))
+    item.tags.append("b")
+    item.stock["eu"] = 5
+    await api.wait(item.save())
+    back = await api.wait(m.Item.get(shop=s, sku=1))
+    assert back.tags == ["a", "b"] and back.stock == {"eu": 5}
+
+
+async def test_none_deletes_a_cell(api: Api, m: Any) -> None:
+    s = shop()
+    await api.wait(m.Item(shop=s, sku=1, note="keep?").save())
+    item = await api.wait(m.Item.get(shop=s, sku=1))
+    item.note = None
+    await api.wait(item.save())
+    assert (await api.wait(m.Item.get(shop=s, sku=1))).note is None
+
+
+async def test_only_and_defer_never_erase_unloaded_columns(api: Api, m: Any) -> None:
+    s = shop()
+    await api.wait(m.Item(shop=s, sku=1, name="pen", price=1.5, tags=["t"], note="n").save())
+    partial = (await api.wait(m.Item.find(shop=s).only("price").all()))[0]
+    assert partial.price == 1.5 and partial.name is None
+    partial.price = 9.0
+    await api.wait(partial.save())
+    deferred = (await api.wait(m.Item.find(shop=s).defer("tags", "note").all()))[0]
+    deferred.name = "marker"
+    await api.wait(deferred.save())
+    back = await api.wait(m.Item.get(shop=s, sku=1))
+    assert (back.name, back.price, back.tags, back.note) == ("marker", 9.0, ["t"], "n")
+
+
+async def test_insert_if_not_exists_reports_existing_row(api: Api, m: Any) -> None:
+    s = shop()
+    first = m.Item(shop=s, sku=1, name="first")
+    result = await api.wait(first.insert())
+    assert result.applied and result and result.existing is None
+    second = m.Item(shop=s, sku=1, name="second")
+    result = await api.wait(second.insert())
+    assert not result.applied and not result
+    assert result.existing == first
+    assert (await api.wait(m.Item.get(shop=s, sku=1))).name == "first"
+
+
+async def test_update_validates_and_persists(api: Api, m: Any) -> None:
+    s = shop()
+    item = await api.wait(m.Item(shop=s, sku=1, name="pen").save())
+    await api.wait(item.update(name="pencil", price="2.5"))
+    assert item.price == 2.5
+    back = await api.wait(m.Item.get(shop=s, sku=1))
+    assert (back.name, back.price) == ("pencil", 2.5)
+    err = await api.raises(ValidationError, item.update, price="cheap")
+    assert "Item.price" in str(err) and err.errors()
+    err = await api.raises(ValidationError, item.update, nmae="x")
+    assert "did you mean 'name'" in str(err)
+    err = await api.raises(InvalidQuery, item.update, sku=2)
+    assert "primary key" in str(err)
+    assert (await api.wait(m.Item.get(shop=s, sku=1))).price == 2.5
+
+
+async def test_update_collection_operations(api: Api, m: Any) -> None:
+    s = shop()
+    item = await api.wait(
+        m.Item(shop=s, sku=1, tags=["b"], labels={"x", "y"}, stock={"eu": 1, "us": 2}).save()
+    )
+    await api.wait(
+        item.update(tags__append=["c"], labels__remove={"x"}, stock__add={"asia": 3}, note="n")
+    )
+    await api.wait(item.update(tags__prepend=["a"], stock__remove={"us"}, labels__add={"z"}))
+    back = await api.wait(m.Item.get(shop=s, sku=1))
+    assert back.tags == ["a", "b", "c"]
+    assert back.labels == {"y", "z"}
+    assert back.stock == {"eu": 1, "asia": 3}
+    assert (item.tags, item.labels, item.stock) == (back.tags, back.labels, back.stock)
+
+
+async def test_update_if_exists(api: Api, m: Any) -> None:
+    ghost = m.Item(shop=shop(), sku=1)
+    err = await api.raises(LWTFailed, ghost.update, name="x", if_exists=True)
+    assert "not applied" in str(err)
+    real = await api.wait(m.Item(shop=shop(), sku=1).save())
+    await api.wait(real.update(name="y", if_exists=True))
+    assert (await api.wait(m.Item.get(shop=real.shop, sku=1))).name == "y"
+
+
+async def test_counters(api: Api, m: Any) -> None:
+    page = shop()
+    hits = m.Hits(page=page)
+    await api.wait(hits.update(views__incr=3))
+    await api.wait(hits.update(views__incr=2, likes__incr=1))
+    await api.wait(hits.update(likes__decr=1))
+    back = await api.wait(m.Hits.get(page=page))
+    assert (back.views, back.likes) == (5, 0)
+    err = await api.raises(InvalidQuery, m.Hits(page=page).save)
+    assert "counter" in str(err)
+
+
+async def test_delete(api: Api, m: Any) -> None:
+    s = shop()
+    item = await api.wait(m.Item(shop=s, sku=1).save())
+    await api.wait(item.delete())
+    await api.raises(DocumentNotFound, m.Item.get, shop=s, sku=1)
+    assert not item.is_loaded
+
+
+async def test_create_and_get_with_partial_key(api: Api, m: Any) -> None:
+    s = shop()
+    made = await api.wait(m.Item.create(shop=s, sku=1, name="a"))
+    assert made.is_loaded
+    await api.wait(m.Item.create(shop=s, sku=2, name="b"))
+    err = await api.raises(MultipleDocumentsFound, m.Item.get, shop=s)
+    assert "more than one" in str(err)
+    one = await api.wait(m.Item.get(shop=s, name="b"))
+    assert one.sku == 2
+
+
+async def test_ttl_and_timestamp(api: Api, m: Any, connection: Connection, keyspace: str) -> None:
+    s = shop()
+    when = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    await api.wait(m.Item(shop=s, sku=1, name="tmp").save(ttl=300, timestamp=when))
+    row = raw(
+        connection,
+        keyspace,
+        "SELECT ttl(name) AS t, writetime(name) AS w FROM KS.crud_item WHERE shop=%s",
+        s,
+    )
+    assert 0 < row.t <= 300
+    assert row.w == int(when.timestamp() * 1_000_000)
+    await api.raises(InvalidQuery, m.Item(shop=s, sku=2).save, ttl=-1)
+
+
+async def test_bad_input_fails_before_io(api: Api, m: Any) -> None:
+    with pytest.raises(pydantic.ValidationError) as info:
+        m.Item(shop="s", sku="not a number")
+    assert "sku" in str(info.value)
+    with pytest.raises(pydantic.ValidationError) as info:
+        m.Item(shop="s", sku=1, colour="red")
+    assert "colour" in str(info.value)
+    with pytest.raises(pydantic.ValidationError) as info:
+        m.Item(sku=1)  # missing primary key value
+    assert "shop" in str(info.value)
+    item = m.Item(shop="s", sku=1)
+    with pytest.raises(pydantic.ValidationError):
+        item.price = "expensive"  # assignment is validated too
+    err = await api.raises(ValidationError, m.Item.get, shop="s", sku="x")
+    assert "Item.sku" in str(err)
+    err = await api.raises(ValidationError, m.Pair(a="a", b=2**40, c=0, d=0).save)
+    assert "Pair.b" in str(err) and "range" in str(err)
+
+
+async def test_consistency_and_timeout_options(api: Api, m: Any) -> None:
+    s = shop()
+    item = m.Item(shop=s, sku=1)
+    await api.wait(item.save(consistency="ONE", timeout=5))
+    await api.wait(item.update(name="x", consistency="LOCAL_ONE"))
+    found = await api.wait(m.Item.find(shop=s).consistency("ONE").timeout(5).all())
+    assert [f.name for f in found] == ["x"]
