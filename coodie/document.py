@@ -180,14 +180,12 @@ def to_db(schema: TableSchema, column: Column, value: Any) -> Any:
     if value is None:
         return None
     ctype = column.type
+    convert = ctype.to_db
+    if convert is None:
+        return value
     try:
-        if ctype.bounds is not None and isinstance(value, int):
-            low, high = ctype.bounds
-            if not low <= value <= high:
-                raise ValueError(f"{value} is outside {ctype.cql} range [{low}, {high}]")
-        convert = ctype.to_db
-        return value if convert is None else convert(value)
-    except (TypeError, ValueError, AttributeError) as exc:
+        return convert(value)
+    except (TypeError, ValueError, AttributeError, ArithmeticError) as exc:
         raise ValidationError(
             f"{schema.model_name}.{column.name}: cannot store {value!r} as {ctype.cql}: {exc}"
         ) from exc
@@ -540,9 +538,13 @@ def get_op(
     schema, conn, ref = cls._target()
     params = []
     for column in schema.primary_key:
-        params.append(
-            to_db(schema, column, validate_value(schema, column, keys[column.name], what="key"))
-        )
+        value = keys[column.name]
+        if value is None:
+            raise InvalidQuery(
+                f"{schema.model_name}.get(): primary key column {column.name} is None; "
+                "pass its value"
+            )
+        params.append(to_db(schema, column, validate_value(schema, column, value, what="key")))
     text = cql.select(ref, [c.quoted for c in schema.columns], cql.key_clauses(schema.primary_key))
     result = yield conn, Request(text, params, consistency=consistency, timeout=timeout)
     rows = result.current_rows

@@ -182,8 +182,11 @@ def _condition(schema: TableSchema, column: Column, op: str, raw: Any, key: str)
         if not isinstance(raw, str):
             raise InvalidQuery(f"{key}: __like takes a pattern string such as 'abc%'")
         return Condition(column, op, raw)
-    if ctype.is_multicell and op != "eq":
-        raise InvalidQuery(f"{key}: {where} is a collection; use __contains or __contains_key")
+    if ctype.is_multicell:
+        raise InvalidQuery(
+            f"{key}: {where} is a non-frozen {ctype.cql}; Cassandra can only match its items: "
+            "use __contains (or __contains_key for maps)"
+        )
     if raw is None:
         raise InvalidQuery(f"{key}: Cassandra cannot filter on null ({where} = None)")
     return Condition(
@@ -342,10 +345,19 @@ def check_select(schema: TableSchema, spec: QuerySpec) -> None:
                 f"({', '.join(c.name for c in schema.partition_key)}) restricted with = or __in"
             )
         positions = [schema.clustering.index(c) for c, _ in spec.order_by]
-        if positions != sorted(set(positions)):
+        ordered = set(positions)
+        skipped = [
+            c.name
+            for c in schema.clustering[: max(positions) + 1]
+            if c.name not in {o.name for o, _ in spec.order_by}
+            and not any(x.op == "eq" for x in by.get(c.name, ()))
+        ]
+        if positions != sorted(ordered) or skipped:
             raise InvalidQuery(
-                f"{model}: order_by() columns must follow the clustering order "
-                f"({', '.join(c.name for c in schema.clustering)}), each at most once"
+                f"{model}: order_by() must name clustering columns in their declared order "
+                f"({', '.join(c.name for c in schema.clustering)}); a column may be left out "
+                "only when it is filtered with ="
+                + (f" (not the case for {', '.join(skipped)})" if skipped else "")
             )
         flips = {(desc != (col.order == "DESC")) for col, desc in spec.order_by}
         if len(flips) > 1:
@@ -393,6 +405,8 @@ def _key_only(schema: TableSchema, spec: QuerySpec, what: str, *, full: bool) ->
             f"{model}: {what} needs the whole partition key "
             f"({', '.join(c.name for c in schema.partition_key)}) with = or __in"
         )
+    if not full:
+        _check_clustering_prefix(schema, by, what)
     if full:
         missing = [
             c.name
@@ -408,6 +422,25 @@ def _key_only(schema: TableSchema, spec: QuerySpec, what: str, *, full: bool) ->
         raise InvalidQuery(
             f"{model}: {what} does not take limit(), order_by() or allow_filtering()"
         )
+
+
+def _check_clustering_prefix(
+    schema: TableSchema, by: Mapping[str, list[Condition]], what: str
+) -> None:
+    """Clustering filters of a DELETE: = or __in on a prefix, then at most one range."""
+    ended_by: str | None = None
+    for col in schema.clustering:
+        conds = by.get(col.name, [])
+        if not conds:
+            ended_by = ended_by or f"{col.name} is not restricted"
+            continue
+        if ended_by is not None:
+            raise InvalidQuery(
+                f"{schema.model_name}: {what} cannot restrict {col.name} because {ended_by}; "
+                "restrict the clustering columns in order, with a range only on the last"
+            )
+        if any(c.op in _RANGE for c in conds):
+            ended_by = f"{col.name} has a range"
 
 
 # -- the queryset -------------------------------------------------------------------------------

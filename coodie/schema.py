@@ -203,8 +203,11 @@ def build_schema(cls: type, fields: Mapping[str, FieldInfo]) -> TableSchema:
                     f"{where}: key columns must be frozen; annotate with "
                     f"Annotated[..., Frozen()] or use frozenset/tuple"
                 )
-            if ctype.cql == "duration" or ctype.counter:
-                raise DefinitionError(f"{where}: {ctype.cql} columns cannot be part of a key")
+            if "duration" in ctype.cql or ctype.counter:
+                raise DefinitionError(
+                    f"{where}: {ctype.cql} cannot be part of a primary key "
+                    "(durations and counters have no order)"
+                )
         index = None
         if idx:
             index = _index(idx[0], table, name, ctype, where)

@@ -51,7 +51,6 @@ class ColumnType:
     element: ColumnType | None = None  # list/set element, map value
     key: ColumnType | None = None  # map key
     counter: bool = False
-    bounds: tuple[int, int] | None = None  # sized integers: inclusive range
 
     @property
     def is_multicell(self) -> bool:
@@ -88,8 +87,10 @@ def _time_from_db(value: Any) -> dt.time:
 
 
 def _timedelta_to_db(value: dt.timedelta) -> DriverDuration:
-    micros = value // dt.timedelta(microseconds=1)
-    return DriverDuration(0, 0, micros * _NS_PER_US)
+    nanos = (value // dt.timedelta(microseconds=1)) * _NS_PER_US
+    if abs(nanos) > 2**63 - 1:
+        raise ValueError(f"{value} is longer than a duration can hold (2**63-1 ns)")
+    return DriverDuration(0, 0, nanos)
 
 
 def _timedelta_from_db(value: DriverDuration) -> dt.timedelta:
@@ -105,12 +106,51 @@ def _inet_from_db(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     return ipaddress.ip_address(value)
 
 
-_INT_BOUNDS = {
-    "tinyint": (-(2**7), 2**7 - 1),
-    "smallint": (-(2**15), 2**15 - 1),
-    "int": (-(2**31), 2**31 - 1),
-    "bigint": (-(2**63), 2**63 - 1),
-    "counter": (-(2**63), 2**63 - 1),
+# Checks run on the way to the driver, so that a value Cassandra cannot hold fails
+# with the model and field named instead of deep in the driver or on the server.
+
+
+def _int_range(cql: str, bits: int) -> Converter:
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(f"{value} is outside the {cql} range [{low}, {high}]")
+        return value
+
+    return check
+
+
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
+def _float32(value: float) -> float:
+    if value == value and abs(value) > _FLOAT32_MAX and abs(value) != float("inf"):
+        raise ValueError(f"{value} is outside the float (32-bit) range; use Double()")
+    return value
+
+
+def _ascii(value: str) -> str:
+    if not value.isascii():
+        raise ValueError(f"{value!r} has non-ASCII characters; use text (str) instead")
+    return value
+
+
+def _timeuuid(value: uuid.UUID) -> uuid.UUID:
+    if value.version != 1:
+        raise ValueError(f"{value} is a version {value.version} UUID; timeuuid needs uuid1()")
+    return value
+
+
+_CHECKS: dict[str, Converter] = {
+    "tinyint": _int_range("tinyint", 8),
+    "smallint": _int_range("smallint", 16),
+    "int": _int_range("int", 32),
+    "bigint": _int_range("bigint", 64),
+    "counter": _int_range("counter", 64),
+    "float": _float32,
+    "ascii": _ascii,
+    "timeuuid": _timeuuid,
 }
 
 _DEFAULT_CQL: dict[Any, str] = {
@@ -232,6 +272,9 @@ def _resolve(tp: Any, markers: list[Marker], where: str, *, nested: bool) -> Col
             )
         cql = marker.cql
     to_db, from_db = _SCALAR_CONVERTERS.get(base, (None, None))
+    check = _CHECKS.get(cql)
+    if check is not None:
+        to_db = check if to_db is None else _then(check, to_db)
     return ColumnType(
         cql=cql,
         python=tp,
@@ -239,8 +282,11 @@ def _resolve(tp: Any, markers: list[Marker], where: str, *, nested: bool) -> Col
         from_db=from_db,
         frozen=frozen,
         counter=cql == "counter",
-        bounds=_INT_BOUNDS.get(cql),
     )
+
+
+def _then(first: Converter, second: Converter) -> Converter:
+    return lambda value: second(first(value))
 
 
 def _scalar_base(tp: type) -> Any:
@@ -260,7 +306,8 @@ def _enum(tp: type[enum.Enum], marker: CqlType | None, where: str) -> ColumnType
             f"({', '.join(sorted(t.__name__ for t in value_types))}); Cassandra stores one"
         )
     inner = _resolve(value_types.pop(), [marker] if marker else [], where, nested=False)
-    return ColumnType(cql=inner.cql, python=tp, to_db=_enum_value, from_db=tp, bounds=inner.bounds)
+    to_db = _enum_value if inner.to_db is None else _then(_enum_value, inner.to_db)
+    return ColumnType(cql=inner.cql, python=tp, to_db=to_db, from_db=tp)
 
 
 def _enum_value(member: enum.Enum) -> Any:
@@ -275,7 +322,7 @@ def _collection(tp: Any, origin: Any, where: str, *, frozen: bool) -> ColumnType
                 f"{where}: tuple fields need fixed element types, e.g. tuple[int, str]; "
                 "for a variable number of items use list[T]"
             )
-        items = [_element(a, where) for a in args]
+        items = [_element(a, where, role="tuple element") for a in args]
         cql = f"frozen<tuple<{', '.join(i.cql for i in items)}>>"
         return ColumnType(
             cql=cql,
@@ -287,7 +334,8 @@ def _collection(tp: Any, origin: Any, where: str, *, frozen: bool) -> ColumnType
     if origin is dict:
         if len(args) != 2:
             raise DefinitionError(f"{where}: dict fields need key and value types: dict[K, V]")
-        key, value = _element(args[0], where), _element(args[1], where)
+        key = _element(args[0], where, role="map key")
+        value = _element(args[1], where, role="map value")
         body = f"map<{key.cql}, {value.cql}>"
         return ColumnType(
             cql=f"frozen<{body}>" if frozen else body,
@@ -302,14 +350,16 @@ def _collection(tp: Any, origin: Any, where: str, *, frozen: bool) -> ColumnType
         )
     if len(args) != 1:
         raise DefinitionError(f"{where}: {origin.__name__} fields need one element type")
-    item = _element(args[0], where)
     kind: CollectionKind = "list" if origin is list else "set"
+    item = _element(args[0], where, role=f"{kind} element")
     body = f"{kind}<{item.cql}>"
     python_kind: Callable[..., Any] = origin
+    # Frozen sets go to the driver as frozenset: they may sit inside sets and map keys.
+    db_kind: Callable[..., Any] = list if kind == "list" else frozenset if frozen else set
     return ColumnType(
         cql=f"frozen<{body}>" if frozen else body,
         python=tp,
-        to_db=_sequence_converter(list if kind == "list" else set, item.to_db),
+        to_db=_sequence_converter(db_kind, item.to_db),
         from_db=_sequence_converter(python_kind, item.from_db),
         empty=python_kind,
         collection=kind,
@@ -318,15 +368,27 @@ def _collection(tp: Any, origin: Any, where: str, *, frozen: bool) -> ColumnType
     )
 
 
-def _element(annotation: Any, where: str) -> ColumnType:
-    bare, markers, _ = split_annotation(annotation)
+def _element(annotation: Any, where: str, *, role: str = "element") -> ColumnType:
+    bare, markers, optional = split_annotation(annotation)
+    if optional and role != "tuple element":  # tuples may hold nulls, collections not
+        raise DefinitionError(
+            f"{where}: collections cannot hold None; drop Optional from the {role} type"
+        )
     misplaced = [m for m in markers if not isinstance(m, (CqlType, Frozen))]
     if misplaced:
         raise DefinitionError(
             f"{where}: {misplaced[0]!r} sits inside a collection or tuple, where it applies "
             "to nothing; put key, index and static markers on the field itself"
         )
-    return _resolve(bare, markers, where, nested=True)
+    resolved = _resolve(bare, markers, where, nested=True)
+    if resolved.counter:
+        raise DefinitionError(f"{where}: counters cannot be inside a collection or tuple")
+    if role in ("set element", "map key") and "duration" in resolved.cql:
+        raise DefinitionError(
+            f"{where}: Cassandra does not allow durations as a {role} (they have no order); "
+            "use a list or store them as map values"
+        )
+    return resolved
 
 
 def _sequence_converter(kind: Callable[..., Any], item: Converter | None) -> Converter:

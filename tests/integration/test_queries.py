@@ -63,9 +63,7 @@ async def test_order_by_limit_and_per_partition_limit(api: Api, m: Any) -> None:
     desc = await api.wait(m.Item.find(shop=shop).order_by("-sku").all())
     assert [i.sku for i in desc] == [5, 4, 3, 2, 1, 0]
     other = await stock(api, m, 3)
-    per = await api.wait(
-        m.Item.find(shop__in=[shop, other]).per_partition_limit(2).all()
-    )
+    per = await api.wait(m.Item.find(shop__in=[shop, other]).per_partition_limit(2).all())
     assert sorted((i.shop, i.sku) for i in per) == sorted(
         [(shop, 5), (shop, 4), (other, 2), (other, 1)]
     )
@@ -86,9 +84,7 @@ async def test_secondary_indexes_and_contains(api: Api, m: Any) -> None:
     assert "price" in str(err) and "Indexed()" in str(err)
     cheap = await api.wait(m.Item.find(shop=shop, price__lt=2.0).allow_filtering().all())
     assert sorted(i.sku for i in cheap) == [0, 1]
-    keyed = await api.wait(
-        m.Item.find(shop=shop, stock__contains_key="eu").allow_filtering().all()
-    )
+    keyed = await api.wait(m.Item.find(shop=shop, stock__contains_key="eu").allow_filtering().all())
     assert keyed == []
 
 

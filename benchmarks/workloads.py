@@ -1,0 +1,998 @@
+"""The workloads, each written once per contender side by side.
+
+A workload's ``build(env, ops)`` returns ``{contender: case}``; ``case(n)`` does its
+untimed setup, runs ``n`` operations and returns the seconds spent in the timed part
+(for the memory workload: bytes per instance).  A contender without a case for a
+workload is shown as ``-`` in the table.
+
+Contenders:
+``raw``         scylla-driver, prepared statements, tuple rows turned into plain dicts
+``cqlengine``   cassandra.cqlengine from the installed driver
+``compat``      the same cqlengine code through coodie.compat.cqlengine (when it exists)
+``coodie``      coodie.sync
+``coodie_aio``  coodie.aio, awaited one operation at a time (fan-out: 100 in flight)
+``pydantic``    plain pydantic ``model_validate`` (CPU workloads; reference only)
+``pyd_construct`` pydantic ``model_construct`` on the coodie model (CPU; reference only)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import itertools
+import pickle
+import threading
+import time
+import tracemalloc
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cassandra.cqlengine import connection as cqlengine_connection
+from cassandra.query import BatchStatement, bind_params
+
+import coodie.aio
+import coodie.sync
+from coodie.document import save_op
+from coodie.execution import Operation
+
+from .env import Env, Flavour
+from .models import (
+    KEY_NAMES,
+    NAMES,
+    AioRun,
+    PlainRun,
+    SyncRun,
+    driver_rows,
+    keys,
+    new_rows,
+    params,
+    row_values,
+    unique_times,
+)
+
+Case = Callable[[int], float]
+clock = time.perf_counter
+
+CONTENDERS = ("raw", "cqlengine", "compat", "coodie", "coodie_aio", "pydantic", "pyd_construct")
+# Extra measurements kept in the JSON and printed under the table, not as columns.
+EXTRAS = ("raw_asyncio",)
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str  # for --only
+    title: str  # table row
+    unit: str  # what one operation is
+    group: str  # "single" | "read" | "write" | "async" | "cpu" | "memory"
+    full: tuple[int, int]  # (operations per repetition, repetitions)
+    quick: tuple[int, int]
+    build: Callable[[Env, int], dict[str, Case]]
+    about: str
+
+
+def _key_filter(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in KEY_NAMES}
+
+
+def _check(ok: bool, what: str) -> None:
+    """Sanity checks on results (row counts, applied flags): never on timings."""
+    if not ok:
+        raise RuntimeError(f"benchmark sanity check failed: {what}")
+
+
+# -- single-row operations ----------------------------------------------------------------
+
+
+def build_insert(env: Env, ops: int) -> dict[str, Case]:
+    cases: dict[str, Case] = {}
+
+    def raw(n: int) -> float:
+        rows = new_rows("raw-insert", n)
+        execute, ps = env.raw.execute, env.ps.insert
+        t0 = clock()
+        for row in rows:
+            execute(ps, params(row))
+        return clock() - t0
+
+    cases["raw"] = raw
+
+    for flavour in env.flavours.values():
+
+        def cql(n: int, fl: Flavour = flavour) -> float:
+            rows = new_rows(f"{fl.name}-insert", n)
+            create = fl.model.create
+            t0 = clock()
+            for row in rows:
+                create(**row)
+            return clock() - t0
+
+        cases[flavour.name] = cql
+
+    def sync(n: int) -> float:
+        rows = new_rows("coodie-insert", n)
+        t0 = clock()
+        for row in rows:
+            SyncRun(**row).save()
+        return clock() - t0
+
+    async def aio(n: int) -> float:
+        rows = new_rows("aio-insert", n)
+        t0 = clock()
+        for row in rows:
+            await AioRun(**row).save()
+        return clock() - t0
+
+    cases["coodie"] = sync
+    cases["coodie_aio"] = lambda n: env.run(aio(n))
+    return cases
+
+
+def build_get(env: Env, ops: int) -> dict[str, Case]:
+    seeded = env.seeded("get", ops)
+    cases: dict[str, Case] = {}
+
+    def raw(n: int) -> float:
+        wanted = [keys(r) for r in seeded[:n]]
+        execute, ps = env.raw.execute, env.ps.get
+        t0 = clock()
+        for key in wanted:
+            doc = dict(zip(NAMES, execute(ps, key).one(), strict=True))
+        elapsed = clock() - t0
+        _check(doc["build_id"] == "seed-get", "raw get")
+        return elapsed
+
+    cases["raw"] = raw
+
+    for flavour in env.flavours.values():
+
+        def cql(n: int, fl: Flavour = flavour) -> float:
+            wanted = [_key_filter(r) for r in seeded[:n]]
+            get = fl.model.get
+            t0 = clock()
+            for key in wanted:
+                get(**key)
+            return clock() - t0
+
+        cases[flavour.name] = cql
+
+    def sync(n: int) -> float:
+        wanted = [_key_filter(r) for r in seeded[:n]]
+        get = SyncRun.get
+        t0 = clock()
+        for key in wanted:
+            get(**key)
+        return clock() - t0
+
+    async def aio(n: int) -> float:
+        wanted = [_key_filter(r) for r in seeded[:n]]
+        get = AioRun.get
+        t0 = clock()
+        for key in wanted:
+            await get(**key)
+        return clock() - t0
+
+    cases["coodie"] = sync
+    cases["coodie_aio"] = lambda n: env.run(aio(n))
+    return cases
+
+
+def build_update(env: Env, ops: int) -> dict[str, Case]:
+    """Partial update of two columns of a loaded row (``status``, ``heartbeat``).
+
+    Each update writes new values (cqlengine skips unchanged columns): the status is
+    unique per operation.
+    """
+    counter = itertools.count(1)
+    cases: dict[str, Case] = {}
+
+    def rows_for(name: str) -> list[dict[str, Any]]:
+        rows = new_rows(f"{name}-update", ops)
+        env.insert_rows(rows)
+        return rows
+
+    raw_rows = rows_for("raw")
+
+    def raw(n: int) -> float:
+        wanted = [keys(r) for r in raw_rows[:n]]
+        execute, ps = env.raw.execute, env.ps.update
+        t0 = clock()
+        for key in wanted:
+            i = next(counter)
+            execute(ps, (f"s{i}", i, *key))
+        return clock() - t0
+
+    cases["raw"] = raw
+
+    for flavour in env.flavours.values():
+        loaded = [flavour.model.get(**_key_filter(r)) for r in rows_for(flavour.name)]
+
+        def cql(n: int, docs: list[Any] = loaded) -> float:
+            t0 = clock()
+            for doc in docs[:n]:
+                i = next(counter)
+                doc.update(status=f"s{i}", heartbeat=i)
+            return clock() - t0
+
+        cases[flavour.name] = cql
+
+    sync_docs = [SyncRun.get(**_key_filter(r)) for r in rows_for("coodie")]
+
+    def sync(n: int) -> float:
+        t0 = clock()
+        for doc in sync_docs[:n]:
+            i = next(counter)
+            doc.update(status=f"s{i}", heartbeat=i)
+        return clock() - t0
+
+    async def load_aio() -> list[AioRun]:
+        return [await AioRun.get(**_key_filter(r)) for r in rows_for("aio")]
+
+    aio_docs = env.run(load_aio())
+
+    async def aio(n: int) -> float:
+        t0 = clock()
+        for doc in aio_docs[:n]:
+            i = next(counter)
+            await doc.update(status=f"s{i}", heartbeat=i)
+        return clock() - t0
+
+    cases["coodie"] = sync
+    cases["coodie_aio"] = lambda n: env.run(aio(n))
+    return cases
+
+
+def build_delete(env: Env, ops: int) -> dict[str, Case]:
+    """Delete by key: rows are written (untimed) before each repetition."""
+    cases: dict[str, Case] = {}
+
+    def fresh(name: str, n: int) -> list[dict[str, Any]]:
+        rows = new_rows(f"{name}-delete", n)
+        env.insert_rows(rows)
+        return rows
+
+    def raw(n: int) -> float:
+        wanted = [keys(r) for r in fresh("raw", n)]
+        execute, ps = env.raw.execute, env.ps.delete
+        t0 = clock()
+        for key in wanted:
+            execute(ps, key)
+        return clock() - t0
+
+    cases["raw"] = raw
+
+    for flavour in env.flavours.values():
+
+        def cql(n: int, fl: Flavour = flavour) -> float:
+            docs = [fl.model(**r) for r in fresh(fl.name, n)]
+            t0 = clock()
+            for doc in docs:
+                doc.delete()
+            return clock() - t0
+
+        cases[flavour.name] = cql
+
+    def sync(n: int) -> float:
+        docs = [SyncRun(**r) for r in fresh("coodie", n)]
+        t0 = clock()
+        for doc in docs:
+            doc.delete()
+        return clock() - t0
+
+    async def aio(n: int) -> float:
+        docs = [AioRun(**r) for r in fresh("aio", n)]
+        t0 = clock()
+        for doc in docs:
+            await doc.delete()
+        return clock() - t0
+
+    cases["coodie"] = sync
+    cases["coodie_aio"] = lambda n: env.run(aio(n))
+    return cases
+
+
+def build_lwt(env: Env, ops: int) -> dict[str, Case]:
+    """INSERT ... IF NOT EXISTS of new rows (each must be applied)."""
+    cases: dict[str, Case] = {}
+
+    def raw(n: int) -> float:
+        rows = new_rows("raw-lwt", n)
+        execute, ps = env.raw.execute, env.ps.insert_lwt
+        applied = True
+        t0 = clock()
+        for row in rows:
+            applied &= execute(ps, params(row)).one()[0]
+        elapsed = clock() - t0
+        _check(applied, "raw LWT not applied")
+        return elapsed
+
+    cases["raw"] = raw
+
+    for flavour in env.flavours.values():
+
+        def cql(n: int, fl: Flavour = flavour) -> float:
+            rows = new_rows(f"{fl.name}-lwt", n)
+            model = fl.model
+            t0 = clock()
+            for row in rows:
+                model.if_not_exists().create(**row)  # raises LWTException if not applied
+            return clock() - t0
+
+        cases[flavour.name] = cql
+
+    def sync(n: int) -> float:
+        rows = new_rows("coodie-lwt", n)
+        applied = True
+        t0 = clock()
+        for row in rows:
+            applied &= SyncRun(**row).insert().applied
+        elapsed = clock() - t0
+        _check(applied, "coodie LWT not applied")
+        return elapsed
+
+    async def aio(n: int) -> float:
+        rows = new_rows("aio-lwt", n)
+        applied = True
+        t0 = clock()
+        for row in rows:
+            applied &= (await AioRun(**row).insert()).applied
+        elapsed = clock() - t0
+        _check(applied, "coodie.aio LWT not applied")
+        return elapsed
+
+    cases["coodie"] = sync
+    cases["coodie_aio"] = lambda n: env.run(aio(n))
+    return cases
+
+
+# -- reads ----------------------------------------------------------------------------------
+
+PARTITION_ROWS = 1000
+INDEX_ROWS = 50
+INDEX_RELEASE = uuid.UUID("00000000-0000-4000-8000-000000000050")
+
+
+def build_partition(env: Env, ops: int) -> dict[str, Case]:
+    """One partition of 1,000 rows read into model instances (dicts for raw)."""
+    env.seeded("partition", PARTITION_ROWS, shards=1)
+    build_id, shard = "seed-partition", 0
+    cases: dict[str, Case] = {}
+
+    def raw(n: int) -> float:
+        execute, ps = env.raw.execute, env.ps.partition
+        t0 = clock()
+        for _ in range(n):
+            docs = [dict(zip(NAMES, row, strict=False)) for row in execute(ps, (build_id, shard))]
+        elapsed = clock() - t0
+        _check(len(docs) == PARTITION_ROWS, f"raw read {len(docs)} rows")
+        return elapsed
+
+    cases["raw"] = raw
+
+    for flavour in env.flavours.values():
+
+        def cql(n: int, fl: Flavour = flavour) -> float:
+            objects = fl.model.objects
+            t0 = clock()
+            for _ in range(n):
+                docs = list(objects.filter(build_id=build_id, shard=shard))
+            elapsed = clock() - t0
+            _check(len(docs) == PARTITION_ROWS, f"{fl.name} read {len(docs)} rows")
+            return elapsed
+
+        cases[flavour.name] = cql
+
+    def sync(n: int) -> float:
+        t0 = clock()
+        for _ in range(n):
+            docs = SyncRun.find(build_id=build_id, shard=shard).all()
+        elapsed = clock() - t0
+        _check(len(docs) == PARTITION_ROWS, f"coodie read {len(docs)} rows")
+        return elapsed
+
+    async def aio(n: int) -> float:
+        t0 = clock()
+        for _ in range(n):
+            docs = await AioRun.find(build_id=build_id, shard=shard).all()
+        elapsed = clock() - t0
+        _check(len(docs) == PARTITION_ROWS, f"coodie.aio read {len(docs)} rows")
+        return elapsed
+
+    cases["coodie"] = sync
+    cases["coodie_aio"] = lambda n: env.run(aio(n))
+    return cases
+
+
+def _seed_index(env: Env) -> None:
+    if "index" not in env._seeded:
+        rows = new_rows("seed-index", INDEX_ROWS, shards=10)
+        for row in rows:
+            row["release_id"] = INDEX_RELEASE
+        env.insert_rows(rows)
+        env._seeded["index"] = rows
+
+
+def build_index(env: Env, ops: int) -> dict[str, Case]:
+    """Secondary-index filter (``release_id = ?``) matching 50 rows in 10 partitions."""
+    _seed_index(env)
+    cases: dict[str, Case] = {}
+
+    def raw(n: int) -> float:
+        execute, ps = env.raw.execute, env.ps.index
+        t0 = clock()
+        for _ in range(n):
+            docs = [dict(zip(NAMES, row, strict=False)) for row in execute(ps, (INDEX_RELEASE,))]
+        elapsed = clock() - t0
+        _check(len(docs) == INDEX_ROWS, f"raw index read {len(docs)} rows")
+        return elapsed
+
+    cases["raw"] = raw
+
+    for flavour in env.flavours.values():
+
+        def cql(n: int, fl: Flavour = flavour) -> float:
+            objects = fl.model.objects
+            t0 = clock()
+            for _ in range(n):
+                docs = list(objects.filter(release_id=INDEX_RELEASE))
+            elapsed = clock() - t0
+            _check(len(docs) == INDEX_ROWS, f"{fl.name} index read {len(docs)} rows")
+            return elapsed
+
+        cases[flavour.name] = cql
+
+    def sync(n: int) -> float:
+        t0 = clock()
+        for _ in range(n):
+            docs = SyncRun.find(release_id=INDEX_RELEASE).all()
+        elapsed = clock() - t0
+        _check(len(docs) == INDEX_ROWS, f"coodie index read {len(docs)} rows")
+        return elapsed
+
+    async def aio(n: int) -> float:
+        t0 = clock()
+        for _ in range(n):
+            docs = await AioRun.find(release_id=INDEX_RELEASE).all()
+        elapsed = clock() - t0
+        _check(len(docs) == INDEX_ROWS, f"coodie.aio index read {len(docs)} rows")
+        return elapsed
+
+    cases["coodie"] = sync
+    cases["coodie_aio"] = lambda n: env.run(aio(n))
+    return cases
+
+
+# -- multi-row writes ---------------------------------------------------------------------------
+
+BATCH_SIZE = 100
+
+
+def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    return [rows[i : i + BATCH_SIZE] for i in range(0, len(rows), BATCH_SIZE)]
+
+
+def build_batch(env: Env, ops: int) -> dict[str, Case]:
+    """A LOGGED batch of 100 inserts (spread over 4 partitions); one op = one batch."""
+    cases: dict[str, Case] = {}
+
+    def raw(n: int) -> float:
+        batches = _chunks(new_rows("raw-batch", n * BATCH_SIZE))
+        execute, ps = env.raw.execute, env.ps.insert
+        t0 = clock()
+        for chunk in batches:
+            statement = BatchStatement()
+            for row in chunk:
+                statement.add(ps, params(row))
+            execute(statement)
+        return clock() - t0
+
+    cases["raw"] = raw
+
+    for flavour in env.flavours.values():
+
+        def cql(n: int, fl: Flavour = flavour) -> float:
+            batches = _chunks(new_rows(f"{fl.name}-batch", n * BATCH_SIZE))
+            model, batch_query = fl.model, fl.batch_query
+            t0 = clock()
+            for chunk in batches:
+                with batch_query() as batch:
+                    for row in chunk:
+                        model.batch(batch).create(**row)
+            return clock() - t0
+
+        cases[flavour.name] = cql
+
+    def sync(n: int) -> float:
+        batches = _chunks(new_rows("coodie-batch", n * BATCH_SIZE))
+        t0 = clock()
+        for chunk in batches:
+            with coodie.sync.BatchQuery() as batch:
+                for row in chunk:
+                    SyncRun(**row).save(batch=batch)
+        return clock() - t0
+
+    async def aio(n: int) -> float:
+        batches = _chunks(new_rows("aio-batch", n * BATCH_SIZE))
+        t0 = clock()
+        for chunk in batches:
+            async with coodie.aio.BatchQuery() as batch:
+                for row in chunk:
+                    await AioRun(**row).save(batch=batch)
+        return clock() - t0
+
+    cases["coodie"] = sync
+    cases["coodie_aio"] = lambda n: env.run(aio(n))
+    return cases
+
+
+IN_FLIGHT = 100
+
+
+def build_fanout(env: Env, ops: int) -> dict[str, Case]:
+    """``ops`` inserts with at most 100 in flight; one op = one insert."""
+    cases: dict[str, Case] = {}
+
+    def raw(n: int) -> float:
+        rows = new_rows("raw-fanout", n, shards=64)
+        execute_async, ps = env.raw.execute_async, env.ps.insert
+        slots = threading.Semaphore(IN_FLIGHT)
+        done = threading.Event()
+        lock = threading.Lock()
+        left = [n]
+        errors: list[BaseException] = []
+
+        def finished(_: Any) -> None:
+            slots.release()
+            with lock:
+                left[0] -= 1
+                if left[0] == 0:
+                    done.set()
+
+        def failed(exc: BaseException) -> None:
+            errors.append(exc)
+            finished(None)
+
+        t0 = clock()
+        for row in rows:
+            slots.acquire()
+            execute_async(ps, params(row)).add_callbacks(finished, failed)
+        done.wait()
+        elapsed = clock() - t0
+        _check(not errors, f"raw fan-out errors: {errors[:1]!r}")
+        return elapsed
+
+    async def raw_asyncio(n: int) -> float:
+        """The floor for any asyncio front: execute_async bridged to asyncio futures."""
+        rows = new_rows("rawaio-fanout", n, shards=64)
+        loop = asyncio.get_running_loop()
+        execute_async, ps = env.raw.execute_async, env.ps.insert
+        slots = asyncio.Semaphore(IN_FLIGHT)
+
+        def settle(waiter: asyncio.Future[Any], value: Any, exc: Any) -> None:
+            if not waiter.done():
+                if exc is None:
+                    waiter.set_result(value)
+                else:
+                    waiter.set_exception(exc)
+
+        async def one(row: dict[str, Any]) -> None:
+            async with slots:
+                waiter = loop.create_future()
+                execute_async(ps, params(row)).add_callbacks(
+                    lambda rows_: loop.call_soon_threadsafe(settle, waiter, rows_, None),
+                    lambda exc: loop.call_soon_threadsafe(settle, waiter, None, exc),
+                )
+                await waiter
+
+        t0 = clock()
+        await asyncio.gather(*(one(row) for row in rows))
+        return clock() - t0
+
+    async def aio(n: int) -> float:
+        rows = new_rows("aio-fanout", n, shards=64)
+        slots = asyncio.Semaphore(IN_FLIGHT)
+
+        async def one(row: dict[str, Any]) -> None:
+            async with slots:
+                await AioRun(**row).save()
+
+        t0 = clock()
+        await asyncio.gather(*(one(row) for row in rows))
+        return clock() - t0
+
+    cases["raw"] = raw
+    cases["raw_asyncio"] = lambda n: env.run(raw_asyncio(n))
+    cases["coodie_aio"] = lambda n: env.run(aio(n))
+    return cases
+
+
+# -- CPU only ------------------------------------------------------------------------------------
+
+
+def _driver_rows(env: Env, n: int) -> list[tuple[Any, ...]]:
+    rows = env._seeded.get("cpu-rows")
+    if rows is None or len(rows) < n:
+        rows = env._seeded["cpu-rows"] = driver_rows(n)
+    return rows  # type: ignore[no-any-return]
+
+
+def _user_inputs(env: Env, n: int) -> list[dict[str, Any]]:
+    inputs = env._seeded.get("cpu-inputs")
+    if inputs is None or len(inputs) < n:
+        inputs = [row_values(f"build-{i % 50}", i % 4, t, i) for i, t in enumerate(unique_times(n))]
+        env._seeded["cpu-inputs"] = inputs
+    return inputs  # type: ignore[no-any-return]
+
+
+def coodie_hydrator() -> Any:
+    """The hydrator coodie's queries use for a full-row select of ``SyncRun``."""
+    return SyncRun._hydrator(SyncRun._schema().columns)
+
+
+def build_hydrate(env: Env, ops: int) -> dict[str, Case]:
+    """Driver rows (tuples, as tuple_factory returns them) -> model instances."""
+    all_rows = _driver_rows(env, ops)
+    cases: dict[str, Case] = {}
+
+    def raw(n: int) -> float:
+        rows = all_rows[:n]
+        t0 = clock()
+        [dict(zip(NAMES, row, strict=False)) for row in rows]
+        return clock() - t0
+
+    cases["raw"] = raw
+
+    for flavour in env.flavours.values():
+        construct = getattr(flavour.model, "_construct_instance", None)
+        if construct is None:
+            continue
+
+        def cql(n: int, construct: Any = construct) -> float:
+            # cqlengine reads with dict_factory: the dict per row is part of its path.
+            rows = all_rows[:n]
+            t0 = clock()
+            [construct(dict(zip(NAMES, row, strict=False))) for row in rows]
+            return clock() - t0
+
+        cases[flavour.name] = cql
+
+    def sync(n: int) -> float:
+        rows = all_rows[:n]
+        many = coodie_hydrator().many
+        t0 = clock()
+        many(rows)
+        return clock() - t0
+
+    def validate(n: int) -> float:
+        rows = all_rows[:n]
+        model_validate = PlainRun.model_validate
+        t0 = clock()
+        [model_validate(dict(zip(NAMES, row, strict=False))) for row in rows]
+        return clock() - t0
+
+    def construct(n: int) -> float:
+        rows = all_rows[:n]
+        model_construct = SyncRun.model_construct
+        t0 = clock()
+        [model_construct(**dict(zip(NAMES, row, strict=False))) for row in rows]
+        return clock() - t0
+
+    cases["coodie"] = sync
+    cases["pydantic"] = validate
+    cases["pyd_construct"] = construct
+    return cases
+
+
+def bind_only(operation: Operation[Any]) -> Any:
+    """Drive a coodie operation like ``execution.run`` but bind instead of executing."""
+    try:
+        conn, request = next(operation)
+        while True:
+            conn._bind(request, conn.prepare(request.cql))
+            conn, request = operation.send(None)
+    except StopIteration as done:
+        return done.value
+
+
+def build_bind(env: Env, ops: int) -> dict[str, Case]:
+    """Everything ``save()`` of a new row does except sending it.
+
+    raw: a dict of values -> ``prepared.bind(tuple)``.  coodie: ``save()``'s operation
+    driven to the bound statement (and the snapshot after it).  cqlengine: ``save()``
+    with ``connection.execute`` replaced by the driver's own parameter encoding
+    (``bind_params``), which is what binding means for its unprepared statements.
+    """
+    inputs = _user_inputs(env, ops)
+    cases: dict[str, Case] = {}
+
+    def raw(n: int) -> float:
+        rows = inputs[:n]
+        bind = env.ps.insert.bind
+        t0 = clock()
+        for row in rows:
+            bind(params(row))
+        return clock() - t0
+
+    cases["raw"] = raw
+
+    flavour = env.flavours["cqlengine"]
+    cql_docs = [flavour.model(**row) for row in inputs]
+    encoder = cqlengine_connection.get_session().encoder
+
+    def fake_execute(query: Any, values: Any = None, *args: Any, **kwargs: Any) -> None:
+        bind_params(query.query_string, values, encoder)
+
+    def cql(n: int) -> float:
+        docs = cql_docs[:n]
+        for doc in docs:
+            doc._is_persisted = False  # a new row again: save() builds an INSERT
+        real = cqlengine_connection.execute
+        cqlengine_connection.execute = fake_execute
+        try:
+            t0 = clock()
+            for doc in docs:
+                doc.save()
+            return clock() - t0
+        finally:
+            cqlengine_connection.execute = real
+
+    cases["cqlengine"] = cql
+
+    sync_docs = [SyncRun(**row) for row in inputs]
+
+    def sync(n: int) -> float:
+        docs = sync_docs[:n]
+        for doc in docs:
+            doc.__pydantic_private__["_coodie_loaded"] = None  # a new row again
+        t0 = clock()
+        for doc in docs:
+            bind_only(save_op(doc))
+        return clock() - t0
+
+    cases["coodie"] = sync
+    return cases
+
+
+def build_validate(env: Env, ops: int) -> dict[str, Case]:
+    """User input (dicts of Python values) -> validated model instances."""
+    inputs = _user_inputs(env, ops)
+    cases: dict[str, Case] = {}
+
+    for flavour in env.flavours.values():
+
+        def cql(n: int, model: Any = flavour.model) -> float:
+            rows = inputs[:n]
+            t0 = clock()
+            for row in rows:
+                model(**row).validate()
+            return clock() - t0
+
+        cases[flavour.name] = cql
+
+    def sync(n: int) -> float:
+        rows = inputs[:n]
+        t0 = clock()
+        [SyncRun(**row) for row in rows]
+        return clock() - t0
+
+    def validate(n: int) -> float:
+        rows = inputs[:n]
+        t0 = clock()
+        [PlainRun(**row) for row in rows]
+        return clock() - t0
+
+    cases["coodie"] = sync
+    cases["pydantic"] = validate
+    return cases
+
+
+# -- memory ---------------------------------------------------------------------------------
+
+# Tracing makes every allocation slow here; bytes per instance do not depend on the
+# count, so the references (not part of a bar) are measured on fewer instances.
+MEMORY_REFERENCE_CAP = 20_000
+
+
+def _pickled_rows(env: Env, n: int) -> bytes:
+    key = f"memory-rows-{n}"
+    blob = env._seeded.get(key)
+    if blob is None:
+        blob = env._seeded[key] = pickle.dumps(driver_rows(n), protocol=pickle.HIGHEST_PROTOCOL)
+    return blob  # type: ignore[no-any-return]
+
+
+def _bytes_per_instance(
+    env: Env, n: int, make: Callable[[list[tuple[Any, ...]]], list[Any]]
+) -> float:
+    """Traced bytes still held by ``n`` instances once the driver rows are dropped.
+
+    The rows are unpickled inside the traced window (tracemalloc makes building them
+    value by value very slow), so whatever an instance keeps of its row (values, the
+    row tuple itself) is counted; the list of instances is too (8 bytes each, the
+    same for everyone).
+    """
+    blob = _pickled_rows(env, n)
+    gc.collect()
+    gc.disable()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        rows = pickle.loads(blob)
+        instances = make(rows)
+        del rows
+        gc.collect()
+        used = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+        gc.enable()
+    _check(len(instances) == n, "memory: wrong instance count")
+    del instances
+    return used / n
+
+
+def build_memory(env: Env, ops: int) -> dict[str, Case]:
+    def case(make: Callable[[list[tuple[Any, ...]]], list[Any]], cap: int | None = None) -> Case:
+        return lambda n: _bytes_per_instance(env, min(n, cap or n), make)
+
+    cap = MEMORY_REFERENCE_CAP
+    cases: dict[str, Case] = {
+        "raw": case(lambda rows: [dict(zip(NAMES, r, strict=False)) for r in rows], cap),
+        "coodie": case(lambda rows: coodie_hydrator().many(rows)),
+        "pydantic": case(
+            lambda rows: [PlainRun.model_validate(dict(zip(NAMES, r, strict=False))) for r in rows],
+            cap,
+        ),
+        "pyd_construct": case(
+            lambda rows: [
+                SyncRun.model_construct(**dict(zip(NAMES, r, strict=False))) for r in rows
+            ]
+        ),
+    }
+    for flavour in env.flavours.values():
+        construct = getattr(flavour.model, "_construct_instance", None)
+        if construct is not None:
+            cases[flavour.name] = case(
+                lambda rows, c=construct: [c(dict(zip(NAMES, r, strict=False))) for r in rows],
+                cap,
+            )
+    return cases
+
+
+WORKLOADS: tuple[Workload, ...] = (
+    Workload(
+        name="insert",
+        title="insert (save)",
+        unit="op",
+        group="single",
+        full=(300, 5),
+        quick=(40, 2),
+        build=build_insert,
+        about="one new row, all 13 columns: model construction + INSERT",
+    ),
+    Workload(
+        name="get",
+        title="get by primary key",
+        unit="op",
+        group="single",
+        full=(300, 5),
+        quick=(40, 2),
+        build=build_get,
+        about="SELECT by the full primary key, row -> model",
+    ),
+    Workload(
+        name="update",
+        title="update 2 columns",
+        unit="op",
+        group="single",
+        full=(300, 5),
+        quick=(40, 2),
+        build=build_update,
+        about="UPDATE SET status, heartbeat on a loaded row",
+    ),
+    Workload(
+        name="delete",
+        title="delete by key",
+        unit="op",
+        group="single",
+        full=(300, 5),
+        quick=(40, 2),
+        build=build_delete,
+        about="DELETE by the full primary key of a model instance",
+    ),
+    Workload(
+        name="lwt",
+        title="LWT insert",
+        unit="op",
+        group="single",
+        full=(100, 5),
+        quick=(15, 2),
+        build=build_lwt,
+        about="INSERT ... IF NOT EXISTS of a new row, applied checked",
+    ),
+    Workload(
+        name="partition",
+        title="partition read 1k",
+        unit="read",
+        group="read",
+        full=(10, 5),
+        quick=(3, 2),
+        build=build_partition,
+        about="one partition of 1,000 rows -> 1,000 instances",
+    ),
+    Workload(
+        name="index",
+        title="index filter ~50",
+        unit="read",
+        group="read",
+        full=(40, 5),
+        quick=(8, 2),
+        build=build_index,
+        about="secondary-index equality matching 50 rows in 10 partitions",
+    ),
+    Workload(
+        name="batch",
+        title="batch of 100",
+        unit="batch",
+        group="write",
+        full=(8, 5),
+        quick=(2, 2),
+        build=build_batch,
+        about="LOGGED batch of 100 inserts (4 partitions)",
+    ),
+    Workload(
+        name="fanout",
+        title="fan-out 10k",
+        unit="insert",
+        group="async",
+        full=(10_000, 3),
+        quick=(1_000, 2),
+        build=build_fanout,
+        about="10,000 inserts with 100 in flight (raw: execute_async callbacks)",
+    ),
+    Workload(
+        name="hydrate",
+        title="hydrate 100k",
+        unit="row",
+        group="cpu",
+        full=(100_000, 3),
+        quick=(10_000, 2),
+        build=build_hydrate,
+        about="driver tuple rows -> instances, no database",
+    ),
+    Workload(
+        name="bind",
+        title="build+bind 100k",
+        unit="stmt",
+        group="cpu",
+        full=(100_000, 3),
+        quick=(10_000, 2),
+        build=build_bind,
+        about="save() of a new row up to the bound statement, no database",
+    ),
+    Workload(
+        name="validate",
+        title="validate 100k",
+        unit="input",
+        group="cpu",
+        full=(100_000, 3),
+        quick=(10_000, 2),
+        build=build_validate,
+        about="user input dicts -> validated instances, no database",
+    ),
+    Workload(
+        name="memory",
+        title="memory 100k",
+        unit="inst",
+        group="memory",
+        full=(100_000, 1),
+        quick=(10_000, 1),
+        build=build_memory,
+        about=(
+            "traced bytes per instance built from driver rows (tracemalloc); coodie and "
+            "pyd.constr over all instances, raw/pydantic/cqlengine over at most 20,000"
+        ),
+    ),
+)
+
+__all__ = ["CONTENDERS", "EXTRAS", "WORKLOADS", "Case", "Workload", "bind_only"]
