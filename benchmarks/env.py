@@ -210,6 +210,10 @@ class Env:
             self._seeded[name] = found
         return found  # type: ignore[no-any-return]
 
+    def forget_cpu_data(self) -> None:
+        for key in [k for k in self._seeded if k.startswith(("cpu-", "memory-"))]:
+            del self._seeded[key]
+
     # -- running -------------------------------------------------------------------------------
 
     def run(self, coro: Any) -> Any:

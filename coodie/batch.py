@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .connection import Connection
 from .exceptions import InvalidQuery
-from .execution import BatchRequest, Operation, Request
+from .execution import BatchRequest, Operation, Request, consistency_level
 
 _TYPES = ("LOGGED", "UNLOGGED", "COUNTER")
 
@@ -34,13 +35,17 @@ class BatchBase:
         timeout: float | None = None,
     ) -> None:
         self.batch_type = _batch_type(batch_type)
-        self.consistency = consistency
+        self.consistency = consistency_level(consistency)
         self.timeout = timeout
         self._connection: Connection | None = None
         self._requests: list[Request] = []
+        self._done: list[Callable[[], None]] = []
         self.executed = False
 
-    def add(self, connection: Connection, request: Request) -> None:
+    def add(
+        self, connection: Connection, request: Request, done: Callable[[], None] | None = None
+    ) -> None:
+        """Queue a write; ``done`` runs after the batch was applied (never if it fails)."""
         if self.executed:
             raise InvalidQuery("this batch was already executed; start a new BatchQuery")
         if self._connection is None:
@@ -51,6 +56,8 @@ class BatchBase:
                 f"batch already holds writes for {self._connection.name!r}"
             )
         self._requests.append(request)
+        if done is not None:
+            self._done.append(done)
 
     def __len__(self) -> int:
         return len(self._requests)
@@ -71,6 +78,9 @@ class BatchBase:
         )
         self._requests.clear()
         yield self._connection, request
+        for done in self._done:
+            done()
+        self._done.clear()
 
 
 __all__ = ["BatchBase"]

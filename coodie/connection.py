@@ -12,7 +12,6 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from cassandra import ConsistencyLevel
 from cassandra.cluster import (
     EXEC_PROFILE_DEFAULT,
     Cluster,
@@ -20,6 +19,7 @@ from cassandra.cluster import (
     ResponseFuture,
     ResultSet,
     Session,
+    _ConfigMode,
 )
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 from cassandra.query import (
@@ -31,7 +31,7 @@ from cassandra.query import (
 )
 
 from .exceptions import ConfigurationError
-from .execution import AnyRequest, BatchRequest, Request
+from .execution import AnyRequest, BatchRequest, Request, consistency_level
 
 DEFAULT = "default"
 PREPARED_CACHE_SIZE = 2048
@@ -42,19 +42,6 @@ _BATCH_TYPES = {
     "UNLOGGED": BatchType.UNLOGGED,
     "COUNTER": BatchType.COUNTER,
 }
-
-
-def consistency_level(value: Any) -> Any:
-    """Accept ``ConsistencyLevel.QUORUM`` or ``"QUORUM"``/``"quorum"``."""
-    if value is None or isinstance(value, int):
-        return value
-    try:
-        return ConsistencyLevel.name_to_value[str(value).upper()]
-    except KeyError:
-        raise ConfigurationError(
-            f"unknown consistency level {value!r}; use one of "
-            + ", ".join(sorted(ConsistencyLevel.name_to_value))
-        ) from None
 
 
 class Connection:
@@ -77,10 +64,17 @@ class Connection:
         self._prepared: OrderedDict[str, PreparedStatement] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
-        # Rows come back as plain tuples; hydration maps them by position.
-        self.profile = session.execution_profile_clone_update(
-            session.cluster.profile_manager.profiles[EXEC_PROFILE_DEFAULT],
-            row_factory=tuple_factory,
+        # Rows come back as plain tuples; hydration maps them by position.  A session
+        # configured the driver's legacy way (session.row_factory = ..., as cqlengine
+        # does) cannot take execution profiles: its rows are turned into tuples instead.
+        self.legacy = getattr(self.cluster, "_config_mode", None) == _ConfigMode.LEGACY
+        self.profile = (
+            None
+            if self.legacy
+            else session.execution_profile_clone_update(
+                session.cluster.profile_manager.profiles[EXEC_PROFILE_DEFAULT],
+                row_factory=tuple_factory,
+            )
         )
 
     def __repr__(self) -> str:
@@ -146,7 +140,7 @@ class Connection:
         else:
             statement, params = self._bind(request, prepared)
             paging_state = request.paging_state
-        kwargs: dict[str, Any] = {"execution_profile": self.profile}
+        kwargs: dict[str, Any] = {} if self.legacy else {"execution_profile": self.profile}
         if request.timeout is not None:
             kwargs["timeout"] = request.timeout
         if paging_state is not None:
@@ -160,7 +154,8 @@ class Connection:
             prepared: Any = [self.prepare(r.cql) for r in request.requests]
         else:
             prepared = self.prepare(request.cql) if request.prepare else None
-        return self._start(request, prepared).result()
+        result = self._start(request, prepared).result()
+        return _TupleRows(result) if self.legacy else result
 
     async def execute_async(self, request: AnyRequest) -> ResultSet:
         if isinstance(request, BatchRequest):
@@ -180,11 +175,26 @@ class Connection:
             loop.call_soon_threadsafe(_resolve, waiter, future, exc)
 
         future.add_callbacks(done, failed)
-        return await waiter
+        result = await waiter
+        return _TupleRows(result) if self.legacy else result
 
     def close(self) -> None:
         if self._owns_cluster:
             self.cluster.shutdown()
+
+
+class _TupleRows:
+    """A legacy session's result with its rows (dicts, named tuples) as plain tuples."""
+
+    __slots__ = ("column_names", "current_rows", "paging_state")
+
+    def __init__(self, result: Any) -> None:
+        rows = result.current_rows
+        if rows and isinstance(rows[0], dict):
+            rows = [tuple(row.values()) for row in rows]
+        self.current_rows = rows
+        self.paging_state = result.paging_state
+        self.column_names = result.column_names
 
 
 def _resolve(waiter: asyncio.Future[ResultSet], future: ResponseFuture, exc: Any) -> None:
@@ -284,7 +294,6 @@ __all__ = [
     "DEFAULT",
     "Connection",
     "connect",
-    "consistency_level",
     "get_connection",
     "register",
     "unregister",

@@ -6,9 +6,9 @@ the table description built at class creation, hydration, and every write operat
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from cassandra.query import UNSET_VALUE
@@ -20,7 +20,6 @@ from .connection import Connection, get_connection
 from .exceptions import ConfigurationError, DocumentNotFound, InvalidQuery, ValidationError
 from .execution import Operation, Request
 from .schema import Column, TableSchema, build_schema, read_settings
-from .types import utc
 
 if TYPE_CHECKING:
     from .batch import BatchBase
@@ -61,10 +60,10 @@ class DocumentBase(BaseModel):
         schema = type(self).__coodie_schema__
         if schema is not None:
             values = self.__dict__
-            for name in schema.datetime_fields:
+            for name, normalize in schema.normalized:
                 value = values.get(name)
-                if isinstance(value, datetime):
-                    values[name] = utc(value)
+                if value is not None:
+                    values[name] = normalize(value)
         return self
 
     def __eq__(self, other: object) -> bool:
@@ -211,9 +210,8 @@ def validate_value(schema: TableSchema, column: Column, value: Any, *, what: str
             f"(expected {column.type.cql}): {detail}",
             exc.errors(),
         ) from None
-    if isinstance(value, datetime):
-        value = utc(value)
-    return value
+    normalize = column.type.normalize
+    return value if normalize is None else normalize(value)
 
 
 def unknown_field(schema: TableSchema, name: str, what: str = "field") -> str:
@@ -250,7 +248,8 @@ def _options(ttl: int | None, timestamp: int | datetime | None) -> list[Any]:
 def write_timestamp(value: int | datetime) -> int:
     """USING TIMESTAMP takes microseconds since the epoch; datetimes are converted."""
     if isinstance(value, datetime):
-        return int(utc(value).timestamp() * 1_000_000)
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        return int(aware.timestamp() * 1_000_000)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     raise InvalidQuery(
@@ -264,16 +263,21 @@ def _snapshot(doc: DocumentBase, schema: TableSchema, columns: tuple[Column, ...
     doc.__pydantic_private__[_LOADED] = (columns, row)  # type: ignore[index]
 
 
-def _dispatch(conn: Connection, request: Request, batch: BatchBase | None) -> Operation[Any]:
+def _dispatch(
+    conn: Connection, request: Request, batch: BatchBase | None, done: Callable[[], None]
+) -> Operation[Any]:
+    """Send the write now, or queue it in ``batch``; ``done`` records it once it was sent."""
     if batch is not None:
         if request.consistency is not None or request.timeout is not None:
             raise InvalidQuery(
                 "consistency and timeout apply to the whole batch; pass them to "
                 "BatchQuery(consistency=..., timeout=...) instead of the write"
             )
-        batch.add(conn, request)
+        batch.add(conn, request, done)
         return None
-    return (yield conn, request)
+    result = yield conn, request
+    done()
+    return result
 
 
 # -- write operations ----------------------------------------------------------------------
@@ -298,7 +302,7 @@ def save_op(
     values = doc.__dict__
     keys = pk_values(doc, schema)
     options = _options(ttl, timestamp)
-    if loaded is not None and _same_key(loaded, schema, keys):
+    if loaded is not None and _same_key(loaded, doc):
         columns, row = loaded
         loaded_names = {c.name for c in columns}
         changed = [
@@ -322,27 +326,27 @@ def save_op(
         )
         params = [*options, *(to_db(schema, c, values[c.name]) for c in changed), *keys]
         request = Request(text, params, consistency=consistency, timeout=timeout)
-        yield from _dispatch(conn, request, batch)
         merged = {c.name for c in changed} | loaded_names
-        _snapshot(doc, schema, tuple(c for c in schema.columns if c.name in merged))
+        written = tuple(c for c in schema.columns if c.name in merged)
+        yield from _dispatch(conn, request, batch, lambda: _snapshot(doc, schema, written))
         return doc
     text, params = _insert_statement(doc, schema, ref, ttl, timestamp, options, lwt=False)
     request = Request(text, params, consistency=consistency, timeout=timeout)
-    yield from _dispatch(conn, request, batch)
-    _snapshot(doc, schema, schema.columns)
+    yield from _dispatch(conn, request, batch, lambda: _snapshot(doc, schema, schema.columns))
     return doc
 
 
-def _same_key(
-    loaded: tuple[tuple[Column, ...], Sequence[Any]], schema: TableSchema, keys: list[Any]
-) -> bool:
+def _same_key(loaded: tuple[tuple[Column, ...], Sequence[Any]], doc: DocumentBase) -> bool:
+    """Is the document still the row it was loaded as?  (Compared as model values.)"""
     columns, row = loaded
-    position = {c.name: i for i, c in enumerate(columns)}
-    for column, value in zip(schema.primary_key, keys, strict=True):
-        i = position.get(column.name)
-        if i is None or row[i] != value:
-            return False
-    return True
+    values = doc.__dict__
+    found = 0
+    for column, value in zip(columns, row, strict=True):
+        if column.is_key:
+            if from_db(column, value) != values.get(column.name):
+                return False
+            found += 1
+    return found == len(type(doc)._schema().primary_key)
 
 
 def _insert_statement(
@@ -462,7 +466,10 @@ def update_op(
     request = Request(
         text, [*_options(ttl, timestamp), *params, *keys], consistency=consistency, timeout=timeout
     )
-    result = yield from _dispatch(conn, request, batch)
+    _apply_in_memory(doc, assignments)
+    result = yield from _dispatch(
+        conn, request, batch, lambda: _resnapshot(doc, schema, assignments)
+    )
     if if_exists:
         from .exceptions import LWTFailed
 
@@ -472,13 +479,11 @@ def update_op(
                 f"{schema.model_name}.update(if_exists=True) was not applied: "
                 "the row does not exist"
             )
-    _apply_in_memory(doc, schema, assignments)
     return doc
 
 
-def _apply_in_memory(doc: DocumentBase, schema: TableSchema, assignments: Any) -> None:
+def _apply_in_memory(doc: DocumentBase, assignments: Any) -> None:
     values = doc.__dict__
-    loaded = doc.__pydantic_private__[_LOADED]  # type: ignore[index]
     for assignment, value in assignments:
         column = assignment.column
         current = values.get(column.name)
@@ -508,9 +513,13 @@ def _apply_in_memory(doc: DocumentBase, schema: TableSchema, assignments: Any) -
             new = (current or 0) - value
         values[column.name] = new
         doc.__pydantic_fields_set__.add(column.name)
+
+
+def _resnapshot(doc: DocumentBase, schema: TableSchema, assignments: Any) -> None:
+    """After an update was sent: a loaded document now also knows the columns it wrote."""
+    loaded = doc.__pydantic_private__[_LOADED]  # type: ignore[index]
     if loaded is not None:
-        columns = loaded[0]
-        names = {c.name for c in columns} | {a.column.name for a, _ in assignments}
+        names = {c.name for c in loaded[0]} | {a.column.name for a, _ in assignments}
         _snapshot(doc, schema, tuple(c for c in schema.columns if c.name in names))
 
 
@@ -525,9 +534,11 @@ def delete_op(
     schema, conn, ref = type(doc)._target()
     text = cql.delete(ref, cql.key_clauses(schema.primary_key), timestamp=timestamp is not None)
     params = [*_options(None, timestamp), *pk_values(doc, schema)]
-    yield from _dispatch(
-        conn, Request(text, params, consistency=consistency, timeout=timeout), batch
-    )
+    request = Request(text, params, consistency=consistency, timeout=timeout)
+    yield from _dispatch(conn, request, batch, lambda: _forget(doc))
+
+
+def _forget(doc: DocumentBase) -> None:
     doc.__pydantic_private__[_LOADED] = None  # type: ignore[index]
 
 

@@ -12,10 +12,31 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
+from cassandra import ConsistencyLevel
+
+from .exceptions import ConfigurationError
+
 if TYPE_CHECKING:
     from .connection import Connection
 
 T = TypeVar("T")
+
+
+def consistency_level(value: Any) -> Any:
+    """Accept ``ConsistencyLevel.QUORUM`` (an int) or ``"QUORUM"``/``"quorum"``."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value in ConsistencyLevel.value_to_name:
+            return value
+    else:
+        found = ConsistencyLevel.name_to_value.get(str(value).upper())
+        if found is not None:
+            return found
+    raise ConfigurationError(
+        f"unknown consistency level {value!r}; use one of "
+        + ", ".join(sorted(ConsistencyLevel.name_to_value))
+    )
 
 
 @dataclass(slots=True)
@@ -34,6 +55,13 @@ class Request:
     prepare: bool = True
     serial_consistency: Any = None
 
+    def __post_init__(self) -> None:
+        # Checked here, when the request is built: before any I/O, even a PREPARE.
+        if self.consistency is not None:
+            self.consistency = consistency_level(self.consistency)
+        if self.serial_consistency is not None:
+            self.serial_consistency = consistency_level(self.serial_consistency)
+
 
 @dataclass(slots=True)
 class BatchRequest:
@@ -41,6 +69,10 @@ class BatchRequest:
     batch_type: str = "LOGGED"  # LOGGED, UNLOGGED or COUNTER
     consistency: Any = None
     timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.consistency is not None:
+            self.consistency = consistency_level(self.consistency)
 
 
 AnyRequest = Union[Request, BatchRequest]
@@ -74,4 +106,13 @@ def nothing(value: T) -> Operation[T]:
     yield  # pragma: no cover - makes this a generator
 
 
-__all__ = ["AnyRequest", "BatchRequest", "Operation", "Request", "arun", "nothing", "run"]
+__all__ = [
+    "AnyRequest",
+    "BatchRequest",
+    "Operation",
+    "Request",
+    "arun",
+    "consistency_level",
+    "nothing",
+    "run",
+]

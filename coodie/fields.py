@@ -46,14 +46,17 @@ class Indexed(Marker):
     """A secondary index on the column.
 
     ``name`` defaults to ``<table>_<column>_idx`` (Cassandra's own default name).
-    ``using`` picks a custom index class, e.g. ``"sai"`` (StorageAttachedIndex) or
-    ``"org.apache.cassandra.index.sasi.SASIIndex"``; custom indexes accept range and
-    ``LIKE`` filters without ``allow_filtering()``.
+    ``using`` picks a custom index class: ``"sai"`` (StorageAttachedIndex: ranges on
+    non-text columns, several indexed filters at once) or
+    ``"org.apache.cassandra.index.sasi.SASIIndex"`` (ranges and ``LIKE``).
+    ``on`` says what of a collection is indexed: ``"values"`` (default), ``"keys"`` or
+    ``"entries"`` for maps; frozen collections are always indexed whole.
     """
 
     name: str | None = None
     using: str | None = None
     options: dict[str, str] | None = field(default=None, hash=False, compare=False)
+    on: Literal["values", "keys", "entries", "full"] | None = None
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,16 @@ and hydration all read it and nothing re-derives it from annotations later.
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import TypeAdapter
+from pydantic_core import PydanticUndefined
 
 from .exceptions import DefinitionError
 from .fields import ClusteringKey, Indexed, Marker, PrimaryKey, Static
@@ -73,6 +75,7 @@ class Column:
     index: Index | None
     optional: bool  # the annotation allows None
     quoted: str
+    default: Any = PydanticUndefined  # the field's plain default, if any
 
     @property
     def is_key(self) -> bool:
@@ -84,10 +87,22 @@ class Column:
         return TypeAdapter(self.type.python)
 
     def null_value(self) -> Any:
-        """What a null cell reads back as: an empty collection unless the field is Optional."""
-        if self.type.empty is not None and not self.optional:
+        """What a null cell reads back as.
+
+        ``None`` for Optional fields; otherwise what the type promises: an empty
+        collection, ``0`` for a counter, or the field's plain default (never a
+        ``default_factory``, which would invent a value).
+        """
+        if self.optional:
+            return None
+        if self.type.empty is not None:
             return self.type.empty()
-        return None
+        if self.type.counter:
+            return 0
+        default = self.default
+        if default is PydanticUndefined or default is None:
+            return None
+        return copy.copy(default)
 
 
 @dataclass(frozen=True)
@@ -120,9 +135,10 @@ class TableSchema:
         return tuple(c for c in self.columns if not c.is_key)
 
     @cached_property
-    def datetime_fields(self) -> tuple[str, ...]:
-        """Top-level timestamp columns, normalized to aware UTC milliseconds on input."""
-        return tuple(c.name for c in self.columns if c.type.cql == "timestamp")
+    def normalized(self) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+        """Columns whose input is normalized (timestamps to aware UTC milliseconds, at any
+        depth), so that what is in memory equals what Cassandra will return."""
+        return tuple((c.name, c.type.normalize) for c in self.columns if c.type.normalize)
 
     @cached_property
     def is_counter_table(self) -> bool:
@@ -222,6 +238,7 @@ def build_schema(cls: type, fields: Mapping[str, FieldInfo]) -> TableSchema:
                 index=index,
                 optional=optional,
                 quoted=quote(name),
+                default=info.default,
             )
         )
     schema = TableSchema(
@@ -239,11 +256,29 @@ def build_schema(cls: type, fields: Mapping[str, FieldInfo]) -> TableSchema:
 def _index(marker: Indexed, table: str, column: str, ctype: ColumnType, where: str) -> Index:
     name = marker.name or f"{table}_{column}_idx"
     check_identifier(name, "index name", where)
+    if marker.options and not marker.using:
+        raise DefinitionError(
+            f"{where}: Indexed(options=...) applies to custom indexes only; add using=... "
+            "(e.g. using='sai') or drop the options"
+        )
+    on = marker.on
     if ctype.is_multicell:
-        target = f"values({column})"
-    elif ctype.collection is not None or ctype.cql.startswith("frozen<"):
+        on = on or "values"
+        if on not in ("values", "keys", "entries") or (
+            on != "values" and ctype.collection != "map"
+        ):
+            raise DefinitionError(
+                f"{where}: Indexed(on={on!r}) does not fit {ctype.cql}; lists and sets index "
+                "'values', maps 'values', 'keys' or 'entries'"
+            )
+        target = f"{on}({column})"
+    elif ctype.collection is not None:  # a frozen collection; tuples index like scalars
+        if on not in (None, "full"):
+            raise DefinitionError(f"{where}: a frozen collection is indexed whole (on='full')")
         target = f"full({column})"
     else:
+        if on is not None:
+            raise DefinitionError(f"{where}: Indexed(on=...) applies to collections only")
         target = column
     using = marker.using
     if using is not None and using.lower() in ("sai", "storageattachedindex"):

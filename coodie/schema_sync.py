@@ -54,7 +54,6 @@ def sync_table_op(model: type[DocumentBase], *, dry_run: bool = False) -> Operat
     statements: list[str] = []
     if not live:
         statements.append(cql.create_table(schema, keyspace))
-        existing_targets: set[str] = set()
     else:
         differences = _differences(schema, live)
         if differences:
@@ -66,23 +65,33 @@ def sync_table_op(model: type[DocumentBase], *, dry_run: bool = False) -> Operat
         statements.extend(
             cql.add_column(schema, keyspace, c) for c in schema.columns if c.db_name not in live
         )
+    wanted = [c for c in schema.columns if c.index is not None]
+    if wanted:
+        # Index names are unique per keyspace, not per table: read them all.
         result = yield (
             conn,
             Request(
-                "SELECT index_name, options FROM system_schema.indexes "
-                "WHERE keyspace_name = ? AND table_name = ?",
-                (keyspace, schema.table),
+                "SELECT table_name, index_name, options FROM system_schema.indexes "
+                "WHERE keyspace_name = ?",
+                (keyspace,),
             ),
         )
-        existing_targets = {dict(r[1]).get("target", "") for r in result.current_rows}
-        existing_targets |= {f"name:{r[0]}" for r in result.current_rows}
-    for column in schema.columns:
-        index = column.index
-        if index is None:
-            continue
-        if index.target in existing_targets or f"name:{index.name}" in existing_targets:
-            continue
-        statements.append(cql.create_index(schema, keyspace, column, index))
+        names = {r[1]: r[0] for r in result.current_rows}
+        targets = {
+            dict(r[2]).get("target", "") for r in result.current_rows if r[0] == schema.table
+        }
+        for column in wanted:
+            index = column.index
+            assert index is not None
+            owner = names.get(index.name)
+            if owner is not None and owner != schema.table:
+                raise ConfigurationError(
+                    f"{schema.model_name}.{column.name}: index name {index.name!r} is taken by "
+                    f"table {keyspace}.{owner} (index names are unique per keyspace); pass "
+                    "another name with Indexed(name=...)"
+                )
+            if owner is None and index.target not in targets:
+                statements.append(cql.create_index(schema, keyspace, column, index))
     if not dry_run:
         for text in statements:
             yield _ddl(conn, text)
@@ -109,7 +118,7 @@ def _differences(schema: TableSchema, live: Mapping[str, Any]) -> list[str]:
             )
         if ctype != column.type.cql:
             out.append(f"{column.db_name} is {ctype} in the table, {column.type.cql} in the model")
-        if column.kind == "clustering" and order.upper() != column.order:
+        if kind == column.kind == "clustering" and order.upper() != column.order:
             out.append(
                 f"{column.db_name} clusters {order.upper()} in the table, "
                 f"{column.order} in the model"

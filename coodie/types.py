@@ -51,6 +51,7 @@ class ColumnType:
     element: ColumnType | None = None  # list/set element, map value
     key: ColumnType | None = None  # map key
     counter: bool = False
+    normalize: Converter | None = None  # user input -> the value Cassandra will return
 
     @property
     def is_multicell(self) -> bool:
@@ -246,6 +247,12 @@ def _resolve(tp: Any, markers: list[Marker], where: str, *, nested: bool) -> Col
             )
         return _collection(tp, origin, where, frozen=frozen or nested or origin is frozenset)
 
+    if tp in (list, set, frozenset, dict, tuple):
+        example = {"dict": "dict[str, int]", "tuple": "tuple[int, str]"}.get(tp.__name__)
+        raise DefinitionError(
+            f"{where}: a bare {tp.__name__} has no element types; write "
+            f"{example or tp.__name__ + '[str]'}"
+        )
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return _enum(tp, marker, where)
 
@@ -282,6 +289,7 @@ def _resolve(tp: Any, markers: list[Marker], where: str, *, nested: bool) -> Col
         from_db=from_db,
         frozen=frozen,
         counter=cql == "counter",
+        normalize=utc if cql == "timestamp" else None,
     )
 
 
@@ -330,6 +338,7 @@ def _collection(tp: Any, origin: Any, where: str, *, frozen: bool) -> ColumnType
             to_db=_tuple_converter([i.to_db for i in items]),
             from_db=_tuple_converter([i.from_db for i in items]),
             frozen=True,
+            normalize=_maybe(_tuple_converter, [i.normalize for i in items]),
         )
     if origin is dict:
         if len(args) != 2:
@@ -347,6 +356,11 @@ def _collection(tp: Any, origin: Any, where: str, *, frozen: bool) -> ColumnType
             frozen=frozen,
             element=value,
             key=key,
+            normalize=(
+                _map_converter(key.normalize, value.normalize)
+                if key.normalize or value.normalize
+                else None
+            ),
         )
     if len(args) != 1:
         raise DefinitionError(f"{where}: {origin.__name__} fields need one element type")
@@ -365,6 +379,7 @@ def _collection(tp: Any, origin: Any, where: str, *, frozen: bool) -> ColumnType
         collection=kind,
         frozen=frozen,
         element=item,
+        normalize=_sequence_converter(python_kind, item.normalize) if item.normalize else None,
     )
 
 
@@ -412,6 +427,12 @@ def _tuple_converter(items: list[Converter | None]) -> Converter:
     return lambda values: tuple(
         None if v is None else c(v) for c, v in zip(convs, values, strict=False)
     )
+
+
+def _maybe(
+    build: Callable[[list[Converter | None]], Converter], items: list[Converter | None]
+) -> Converter | None:
+    return build(items) if any(i is not None for i in items) else None
 
 
 def _identity(value: Any) -> Any:

@@ -340,12 +340,6 @@ async def test_adopted_session_keeps_its_settings(
         cluster.shutdown()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Connection._start always passes execution_profile=..., which the driver "
-    "refuses for a session in legacy configuration (e.g. session.row_factory set, as "
-    "cqlengine-era code does): every statement raises ValueError",
-)
 async def test_adopted_legacy_session(
     api: Api, keyspace: str, registry: dict[str, Connection]
 ) -> None:
@@ -578,11 +572,6 @@ async def test_unknown_consistency_is_refused(
     assert raw_ids(connection.session, keyspace, table) == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Connection.execute/execute_async prepare the statement (a round trip to the "
-    "server) before _bind checks the consistency level",
-)
 async def test_unknown_consistency_fails_before_any_io(
     api: Api, keyspace: str, connection: Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -595,11 +584,6 @@ async def test_unknown_consistency_fails_before_any_io(
     assert spy.calls == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: connection.consistency_level passes any int through; an unknown code (99) "
-    "reaches the server as a protocol error that also drops the connection",
-)
 async def test_unknown_integer_consistency_is_refused(
     api: Api, keyspace: str, registry: dict[str, Connection]
 ) -> None:

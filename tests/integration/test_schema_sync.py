@@ -306,11 +306,6 @@ async def test_created_indexes_serve_queries(
     assert await ids(title="Alien") == {second.id}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: sync_table_op reports CREATE INDEX IF NOT EXISTS as done when an index of "
-    "that name exists on another table of the keyspace; no index is created, no error raised",
-)
 async def test_index_name_taken_by_another_table(
     api: Api, keyspace: str, connection: Connection
 ) -> None:
@@ -343,11 +338,6 @@ async def test_index_name_taken_by_another_table(
         assert shared in live_indexes(connection.session, keyspace, second), statements
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: schema._index gives a tuple column the target full(col); Cassandra accepts "
-    "full() only on frozen collections and indexes tuples by the plain column",
-)
 async def test_index_on_tuple_column(api: Api, keyspace: str, connection: Connection) -> None:
     table = unique("pairs")
 
@@ -761,12 +751,6 @@ async def test_changed_clustering_raises(api: Api, keyspace: str, connection: Co
     assert [r.body for r in raw_rows(connection.session, keyspace, table)] == ["kept"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: schema_sync._differences compares the clustering order even when the column "
-    "is not a clustering column in the table, adding 'x clusters NONE in the table, ASC in the "
-    "model' next to the real kind difference",
-)
 async def test_key_kind_change_lists_no_spurious_order(
     api: Api, keyspace: str, connection: Connection
 ) -> None:
