@@ -36,6 +36,12 @@ typecheck: $(STAMP)
 test: $(STAMP) lint typecheck node-start
 	$(PY) -m pytest tests
 
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+integration: $(STAMP) node-start
+	$(PY) -m pytest tests/integration
+
 bench: $(STAMP) node-start
 	$(PY) -m benchmarks
 

@@ -46,8 +46,10 @@ class QuerySet(QuerySetBase[T], Generic[T]):
     async def paginate(self, page_size: int, paging_state: bytes | None = None) -> Page[T]:
         return await arun(self._paginate_op(page_size, paging_state))
 
-    async def delete(self, *, timestamp: int | datetime | None = None) -> None:
-        await arun(self._delete_op(timestamp))
+    async def delete(
+        self, *, timestamp: int | datetime | None = None, batch: BatchQuery | None = None
+    ) -> None:
+        await arun(self._delete_op(timestamp, batch))
 
     async def update(
         self,
@@ -56,9 +58,10 @@ class QuerySet(QuerySetBase[T], Generic[T]):
         *,
         ttl: int | None = None,
         timestamp: int | datetime | None = None,
+        batch: BatchQuery | None = None,
         **fields: Any,
     ) -> None:
-        await arun(self._update_op({**(values or {}), **fields}, ttl, timestamp))
+        await arun(self._update_op({**(values or {}), **fields}, ttl, timestamp, batch))
 
     async def __aiter__(self) -> AsyncIterator[T]:
         conn, request = self._request()
@@ -188,10 +191,16 @@ class Document(ops.DocumentBase):
         consistency: Any = None,
         timeout: float | None = None,
         batch: BatchQuery | None = None,
+        if_exists: bool = False,
     ) -> None:
         await arun(
             ops.delete_op(
-                self, timestamp=timestamp, consistency=consistency, timeout=timeout, batch=batch
+                self,
+                timestamp=timestamp,
+                consistency=consistency,
+                timeout=timeout,
+                batch=batch,
+                if_exists=if_exists,
             )
         )
 

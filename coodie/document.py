@@ -17,7 +17,13 @@ from pydantic import ValidationError as PydanticValidationError
 
 from . import cql
 from .connection import Connection, get_connection
-from .exceptions import ConfigurationError, DocumentNotFound, InvalidQuery, ValidationError
+from .exceptions import (
+    ConfigurationError,
+    DocumentNotFound,
+    InvalidQuery,
+    LWTFailed,
+    ValidationError,
+)
 from .execution import Operation, Request
 from .schema import Column, TableSchema, build_schema, read_settings
 
@@ -137,7 +143,7 @@ class Hydrator:
         self.conversions = tuple(
             (i, c.name, c.type.from_db, c.null_value)
             for i, c in enumerate(columns)
-            if c.type.from_db is not None or c.type.empty is not None
+            if c.type.from_db is not None or c.null_value() is not None
         )
         selected = set(self.names)
         self.missing = tuple(n for n in cls.model_fields if n not in selected)
@@ -471,8 +477,6 @@ def update_op(
         conn, request, batch, lambda: _resnapshot(doc, schema, assignments)
     )
     if if_exists:
-        from .exceptions import LWTFailed
-
         applied, _ = lwt_outcome(type(doc), result)
         if not applied:
             raise LWTFailed(
@@ -530,12 +534,24 @@ def delete_op(
     consistency: Any = None,
     timeout: float | None = None,
     batch: BatchBase | None = None,
+    if_exists: bool = False,
 ) -> Operation[None]:
     schema, conn, ref = type(doc)._target()
-    text = cql.delete(ref, cql.key_clauses(schema.primary_key), timestamp=timestamp is not None)
+    if if_exists and (timestamp is not None or batch is not None):
+        raise InvalidQuery("if_exists=True is a lightweight transaction: no timestamp or batch")
+    text = cql.delete(
+        ref,
+        cql.key_clauses(schema.primary_key),
+        timestamp=timestamp is not None,
+        if_exists=if_exists,
+    )
     params = [*_options(None, timestamp), *pk_values(doc, schema)]
     request = Request(text, params, consistency=consistency, timeout=timeout)
-    yield from _dispatch(conn, request, batch, lambda: _forget(doc))
+    result = yield from _dispatch(conn, request, batch, lambda: _forget(doc))
+    if if_exists and not lwt_outcome(type(doc), result)[0]:
+        raise LWTFailed(
+            f"{schema.model_name}.delete(if_exists=True) was not applied: the row does not exist"
+        )
 
 
 def _forget(doc: DocumentBase) -> None:

@@ -124,6 +124,8 @@ def parse_filters(schema: TableSchema, filters: Mapping[str, Any]) -> list[Condi
 def _split(key: str, ops: set[str]) -> tuple[str, str]:
     if key.startswith("pk__token__"):
         return "pk", key[4:]
+    if key == "pk__token":
+        return "pk", "token__eq"
     name, sep, op = key.rpartition("__")
     if sep and op in ops:
         return name, op
@@ -267,9 +269,8 @@ def filtering_reasons(schema: TableSchema, spec: QuerySpec) -> list[str]:
     by = _restrictions(spec)
     reasons: list[str] = []
     full_partition = _partition_restricted(schema, by)
-    partial = [c.name for c in schema.partition_key if c.name in by]
-    if partial and not full_partition:
-        missing = [c.name for c in schema.partition_key if c.name not in by] or partial
+    missing = [c.name for c in schema.partition_key if c.name not in by]
+    if len(missing) < len(schema.partition_key) and missing:
         reasons.append(
             f"the partition key ({', '.join(c.name for c in schema.partition_key)}) is only "
             f"partly restricted; add = or __in filters on {', '.join(missing)}"
@@ -277,20 +278,25 @@ def filtering_reasons(schema: TableSchema, spec: QuerySpec) -> list[str]:
     for col in schema.partition_key:
         for cond in by.get(col.name, ()):
             if cond.op not in ("eq", "in"):
-                reasons.append(f"{col.name}__{cond.op} on a partition key column")
-    gap: str | None = None if full_partition else "the partition key"
+                reasons.append(
+                    f"{col.name}__{cond.op} on a partition key column (only = and __in, or "
+                    "pk__token__... ranges, select partitions)"
+                )
+    # Clustering filters must follow the clustering order: = or __in on a prefix, then
+    # at most one range.  ``blocked`` says why the next one cannot be used.
+    blocked: str | None = None if full_partition else "the partition key is not restricted"
     for col in schema.clustering:
         conds = by.get(col.name, [])
         if not conds:
-            gap = gap or f"clustering column {col.name}"
+            blocked = blocked or f"clustering column {col.name} (before it) is not restricted"
             continue
         for cond in conds:
             if cond.op not in ("eq", "in", *_RANGE):
                 reasons.append(f"{col.name}__{cond.op} on a clustering column")
-        if gap is not None:
-            reasons.append(f"{col.name} is restricted but {gap} is not")
+        if blocked is not None:
+            reasons.append(f"{col.name} is restricted although {blocked}")
         if any(c.op in _RANGE for c in conds):
-            gap = gap or f"the range on {col.name}"
+            blocked = blocked or f"{col.name} (before it) has a range"
     indexed_used = 0
     for col in schema.data_columns:
         for cond in by.get(col.name, ()):
@@ -674,8 +680,8 @@ class QuerySetBase(Generic[T]):
         items, state = self._page(result)
         return Page(items, state)
 
-    def _delete_op(self, timestamp: Any = None) -> Operation[None]:
-        from .document import write_timestamp
+    def _delete_op(self, timestamp: Any = None, batch: Any = None) -> Operation[None]:
+        from .document import _dispatch, write_timestamp
 
         schema, conn, ref = self._model._target()
         spec = self._spec
@@ -685,12 +691,13 @@ class QuerySetBase(Generic[T]):
         text = cql.delete(
             ref, [c.clause(schema) for c in spec.conditions], timestamp=timestamp is not None
         )
-        yield conn, Request(text, params, consistency=spec.consistency, timeout=spec.timeout)
+        request = Request(text, params, consistency=spec.consistency, timeout=spec.timeout)
+        yield from _dispatch(conn, request, batch, _nothing)
 
     def _update_op(
-        self, values: Mapping[str, Any], ttl: Any = None, timestamp: Any = None
+        self, values: Mapping[str, Any], ttl: Any = None, timestamp: Any = None, batch: Any = None
     ) -> Operation[None]:
-        from .document import _options
+        from .document import _dispatch, _options
 
         schema, conn, ref = self._model._target()
         spec = self._spec
@@ -710,7 +717,12 @@ class QuerySetBase(Generic[T]):
             *set_params,
             *(p for c in spec.conditions for p in c.params()),
         ]
-        yield conn, Request(text, params, consistency=spec.consistency, timeout=spec.timeout)
+        request = Request(text, params, consistency=spec.consistency, timeout=spec.timeout)
+        yield from _dispatch(conn, request, batch, _nothing)
+
+
+def _nothing() -> None:
+    pass
 
 
 def _describe(c: Condition) -> str:

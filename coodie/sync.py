@@ -44,8 +44,10 @@ class QuerySet(QuerySetBase[T], Generic[T]):
     def paginate(self, page_size: int, paging_state: bytes | None = None) -> Page[T]:
         return run(self._paginate_op(page_size, paging_state))
 
-    def delete(self, *, timestamp: int | datetime | None = None) -> None:
-        run(self._delete_op(timestamp))
+    def delete(
+        self, *, timestamp: int | datetime | None = None, batch: BatchQuery | None = None
+    ) -> None:
+        run(self._delete_op(timestamp, batch))
 
     def update(
         self,
@@ -54,9 +56,10 @@ class QuerySet(QuerySetBase[T], Generic[T]):
         *,
         ttl: int | None = None,
         timestamp: int | datetime | None = None,
+        batch: BatchQuery | None = None,
         **fields: Any,
     ) -> None:
-        run(self._update_op({**(values or {}), **fields}, ttl, timestamp))
+        run(self._update_op({**(values or {}), **fields}, ttl, timestamp, batch))
 
     def __iter__(self) -> Iterator[T]:
         conn, request = self._request()
@@ -185,10 +188,16 @@ class Document(ops.DocumentBase):
         consistency: Any = None,
         timeout: float | None = None,
         batch: BatchQuery | None = None,
+        if_exists: bool = False,
     ) -> None:
         run(
             ops.delete_op(
-                self, timestamp=timestamp, consistency=consistency, timeout=timeout, batch=batch
+                self,
+                timestamp=timestamp,
+                consistency=consistency,
+                timeout=timeout,
+                batch=batch,
+                if_exists=if_exists,
             )
         )
 

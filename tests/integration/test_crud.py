@@ -264,3 +264,84 @@ async def test_consistency_and_timeout_options(api: Api, m: Any) -> None:
     await api.wait(item.update(name="x", consistency="LOCAL_ONE"))
     found = await api.wait(m.Item.find(shop=s).consistency("ONE").timeout(5).all())
     assert [f.name for f in found] == ["x"]
+
+
+async def test_save_on_a_document_with_a_timestamp_key_updates_in_place(
+    api: Api, m: Any, keyspace: str, connection: Connection
+) -> None:
+    # ArgusTestRun-shaped: a datetime clustering key. Loaded + changed must UPDATE,
+    # and a field set to None must delete its cell.
+    models = _timestamp_keyed(api)
+    await api.wait(models.sync_table())
+    start = datetime(2025, 5, 6, 7, 8, 9, 123000, tzinfo=timezone.utc)
+    await api.wait(models(build="b", start=start, note="x", status="created").save(timestamp=10))
+    run = await api.wait(models.get(build="b", start=start))
+    run.note = None
+    run.status = "running"
+    await api.wait(run.save(timestamp=20))
+    row = connection.session.execute(
+        f'SELECT note, status, writetime(status) AS ws FROM "{keyspace}".ts_keyed '
+        "WHERE build = 'b'"
+    ).one()
+    assert (row.note, row.status, row.ws) == (None, "running", 20)
+
+
+def _timestamp_keyed(api: Api) -> Any:
+    from typing import Annotated, Optional
+
+    from coodie.fields import ClusteringKey, PrimaryKey
+
+    class TsKeyed(api.Document):  # type: ignore[name-defined,misc]
+        build: Annotated[str, PrimaryKey()]
+        start: Annotated[datetime, ClusteringKey(order="DESC")]
+        note: Optional[str] = None
+        status: str = "created"
+
+        class Settings:
+            name = "ts_keyed"
+
+    return TsKeyed
+
+
+async def test_failed_batch_leaves_documents_unsaved(api: Api, m: Any) -> None:
+    s = shop()
+    item = m.Item(shop=s, sku=1, name="queued")
+    with pytest.raises(RuntimeError):
+        if api.name == "aio":
+            async with api.BatchQuery() as batch:
+                await item.save(batch=batch)
+                raise RuntimeError("abort")
+        else:
+            with api.BatchQuery() as batch:
+                item.save(batch=batch)
+                raise RuntimeError("abort")
+    assert not item.is_loaded
+    await api.wait(item.save())  # the retry really writes
+    assert (await api.wait(m.Item.get(shop=s, sku=1))).name == "queued"
+
+
+async def test_null_cells_read_as_the_field_promises(
+    api: Api, m: Any, keyspace: str, connection: Connection
+) -> None:
+    s = shop()
+    connection.session.execute(
+        f'INSERT INTO "{keyspace}".crud_item (shop, sku) VALUES (%s, 1)', (s,)
+    )
+    item = await api.wait(m.Item.get(shop=s, sku=1))
+    # Non-Optional fields read their plain default or an empty collection; Optional
+    # fields read None; a default_factory is never called to invent a value.
+    assert (item.name, item.price, item.note, item.tags, item.stock) == ("", 0.0, None, [], {})
+    assert item.created is None
+    hits = m.Hits(page=s)
+    await api.wait(hits.update(views__incr=1))
+    assert (await api.wait(m.Hits.get(page=s))).likes == 0  # a never-touched counter
+    await api.wait(item.save())  # nothing changed: nothing is written
+
+
+async def test_delete_if_exists(api: Api, m: Any) -> None:
+    item = m.Item(shop=shop(), sku=1)
+    err = await api.raises(LWTFailed, item.delete, if_exists=True)
+    assert "does not exist" in str(err)
+    assert (await api.wait(item.insert())).applied
+    await api.wait(item.delete(if_exists=True))
+    await api.raises(DocumentNotFound, m.Item.get, shop=item.shop, sku=1)

@@ -220,16 +220,20 @@ NEEDS_FILTERING: list[tuple[str, dict[str, Any], str]] = [
         {"sensor": "s1"},
         "the partition key (sensor, day) is only partly restricted; add = or __in filters on day",
     ),
-    ("Comment", {"posted_at": 5}, "posted_at is restricted but the partition key is not"),
+    (
+        "Comment",
+        {"posted_at": 5},
+        "posted_at is restricted although the partition key is not restricted",
+    ),
     (
         "Comment",
         {"id": KEY, "seq": 2},
-        "seq is restricted but clustering column posted_at is not",
+        "seq is restricted although clustering column posted_at (before it) is not restricted",
     ),
     (
         "Comment",
         {"id": KEY, "posted_at__gt": 5, "seq": 2},
-        "seq is restricted but the range on posted_at is not",
+        "seq is restricted although posted_at (before it) has a range",
     ),
     ("Comment", {"id__gt": KEY}, "id__gt on a partition key column"),
     (
