@@ -14,7 +14,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from typing_extensions import Self
+from typing_extensions import Self, Unpack
 
 from . import document as ops
 from . import schema_sync
@@ -120,89 +120,21 @@ class Document(ops.DocumentBase):
     async def create(cls, /, **fields: Any) -> Self:
         return await cls(**fields).save()
 
-    async def save(
-        self,
-        *,
-        ttl: int | None = None,
-        timestamp: int | datetime | None = None,
-        consistency: Any = None,
-        timeout: float | None = None,
-        batch: BatchQuery | None = None,
-    ) -> Self:
-        return await arun(
-            ops.save_op(
-                self,
-                ttl=ttl,
-                timestamp=timestamp,
-                consistency=consistency,
-                timeout=timeout,
-                batch=batch,
-            )
-        )
+    async def save(self, **options: Unpack[ops.WriteOptions]) -> Self:
+        """INSERT a new document, or UPDATE the changed columns of a loaded one."""
+        return await arun(ops.save_op(self, **options))
 
-    async def insert(
-        self,
-        *,
-        ttl: int | None = None,
-        consistency: Any = None,
-        serial_consistency: Any = None,
-        timeout: float | None = None,
-    ) -> ops.InsertResult[Self]:
-        return await arun(
-            ops.insert_op(
-                self,
-                ttl=ttl,
-                consistency=consistency,
-                serial_consistency=serial_consistency,
-                timeout=timeout,
-            )
-        )
+    async def insert(self, **options: Unpack[ops.InsertOptions]) -> ops.InsertResult[Self]:
+        """INSERT ... IF NOT EXISTS; the result says whether it applied, else the row."""
+        return await arun(ops.insert_op(self, **options))
 
-    async def update(
-        self,
-        values: Mapping[str, Any] | None = None,
-        /,
-        *,
-        ttl: int | None = None,
-        timestamp: int | datetime | None = None,
-        consistency: Any = None,
-        timeout: float | None = None,
-        batch: BatchQuery | None = None,
-        if_exists: bool = False,
-        **fields: Any,
-    ) -> Self:
-        return await arun(
-            ops.update_op(
-                self,
-                {**(values or {}), **fields},
-                ttl=ttl,
-                timestamp=timestamp,
-                consistency=consistency,
-                timeout=timeout,
-                batch=batch,
-                if_exists=if_exists,
-            )
-        )
+    async def update(self, values: Mapping[str, Any] | None = None, /, **fields: Any) -> Self:
+        """Set and write the given fields; ``ttl``, ``timestamp``, ``consistency``,
+        ``timeout``, ``batch`` and ``if_exists`` are options (see docs/crud.md)."""
+        return await arun(ops.update_op(self, values, fields))
 
-    async def delete(
-        self,
-        *,
-        timestamp: int | datetime | None = None,
-        consistency: Any = None,
-        timeout: float | None = None,
-        batch: BatchQuery | None = None,
-        if_exists: bool = False,
-    ) -> None:
-        await arun(
-            ops.delete_op(
-                self,
-                timestamp=timestamp,
-                consistency=consistency,
-                timeout=timeout,
-                batch=batch,
-                if_exists=if_exists,
-            )
-        )
+    async def delete(self, **options: Unpack[ops.DeleteOptions]) -> None:
+        await arun(ops.delete_op(self, **options))
 
     @classmethod
     async def sync_table(cls, *, dry_run: bool = False) -> list[str]:

@@ -9,7 +9,7 @@ import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypedDict, TypeVar
 
 from cassandra.query import UNSET_VALUE
 from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
@@ -62,7 +62,7 @@ class DocumentBase(BaseModel):
             cls.__coodie_schema__ = build_schema(cls, cls.model_fields)
 
     @model_validator(mode="after")
-    def _coodie_utc(self) -> Any:
+    def _coodie_normalize(self) -> Any:
         schema = type(self).__coodie_schema__
         if schema is not None:
             values = self.__dict__
@@ -289,6 +289,36 @@ def _dispatch(
 # -- write operations ----------------------------------------------------------------------
 
 
+class WriteOptions(TypedDict, total=False):
+    """Options of ``save()``; ``update()`` and ``delete()`` take the same and ``if_exists``."""
+
+    ttl: int | None
+    timestamp: int | datetime | None
+    consistency: Any
+    timeout: float | None
+    batch: BatchBase | None
+
+
+class DeleteOptions(TypedDict, total=False):
+    timestamp: int | datetime | None
+    consistency: Any
+    timeout: float | None
+    batch: BatchBase | None
+    if_exists: bool
+
+
+class InsertOptions(TypedDict, total=False):
+    ttl: int | None
+    consistency: Any
+    serial_consistency: Any
+    timeout: float | None
+
+
+# Keyword arguments of update() that are options, not fields (see docs/crud.md for
+# fields with these names: pass them in the positional dict).
+UPDATE_OPTIONS = frozenset({*WriteOptions.__annotations__, "if_exists"})
+
+
 def save_op(
     doc: D,
     *,
@@ -441,19 +471,18 @@ def lwt_outcome(cls: type[D], result: Any) -> tuple[bool, D | None]:
     return False, cls._hydrator(columns)(values)
 
 
-def update_op(
-    doc: D,
-    values: Mapping[str, Any],
-    *,
-    ttl: int | None = None,
-    timestamp: int | datetime | None = None,
-    consistency: Any = None,
-    timeout: float | None = None,
-    batch: BatchBase | None = None,
-    if_exists: bool = False,
-) -> Operation[D]:
+def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) -> Operation[D]:
+    """``doc.update({...}, **fields)``: option keywords are split from the fields here."""
     from .query import parse_assignments
 
+    options = {k: fields.pop(k) for k in UPDATE_OPTIONS & fields.keys()}
+    values = {**(values or {}), **fields}
+    ttl = options.get("ttl")
+    timestamp = options.get("timestamp")
+    consistency = options.get("consistency")
+    timeout = options.get("timeout")
+    batch = options.get("batch")
+    if_exists = bool(options.get("if_exists"))
     schema, conn, ref = type(doc)._target()
     if not values:
         raise InvalidQuery(f"{schema.model_name}.update() needs at least one field=value")

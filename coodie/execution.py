@@ -100,12 +100,6 @@ async def arun(operation: Operation[T]) -> T:
         return done.value  # type: ignore[no-any-return]
 
 
-def nothing(value: T) -> Operation[T]:
-    """An operation that needs no I/O (e.g. a write that was added to a batch)."""
-    return value
-    yield  # pragma: no cover - makes this a generator
-
-
 __all__ = [
     "AnyRequest",
     "BatchRequest",
@@ -113,6 +107,5 @@ __all__ = [
     "Request",
     "arun",
     "consistency_level",
-    "nothing",
     "run",
 ]

@@ -11,7 +11,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from typing_extensions import Self
+from typing_extensions import Self, Unpack
 
 from . import document as ops
 from . import schema_sync
@@ -117,89 +117,21 @@ class Document(ops.DocumentBase):
     def create(cls, /, **fields: Any) -> Self:
         return cls(**fields).save()
 
-    def save(
-        self,
-        *,
-        ttl: int | None = None,
-        timestamp: int | datetime | None = None,
-        consistency: Any = None,
-        timeout: float | None = None,
-        batch: BatchQuery | None = None,
-    ) -> Self:
-        return run(
-            ops.save_op(
-                self,
-                ttl=ttl,
-                timestamp=timestamp,
-                consistency=consistency,
-                timeout=timeout,
-                batch=batch,
-            )
-        )
+    def save(self, **options: Unpack[ops.WriteOptions]) -> Self:
+        """INSERT a new document, or UPDATE the changed columns of a loaded one."""
+        return run(ops.save_op(self, **options))
 
-    def insert(
-        self,
-        *,
-        ttl: int | None = None,
-        consistency: Any = None,
-        serial_consistency: Any = None,
-        timeout: float | None = None,
-    ) -> ops.InsertResult[Self]:
-        return run(
-            ops.insert_op(
-                self,
-                ttl=ttl,
-                consistency=consistency,
-                serial_consistency=serial_consistency,
-                timeout=timeout,
-            )
-        )
+    def insert(self, **options: Unpack[ops.InsertOptions]) -> ops.InsertResult[Self]:
+        """INSERT ... IF NOT EXISTS; the result says whether it applied, else the row."""
+        return run(ops.insert_op(self, **options))
 
-    def update(
-        self,
-        values: Mapping[str, Any] | None = None,
-        /,
-        *,
-        ttl: int | None = None,
-        timestamp: int | datetime | None = None,
-        consistency: Any = None,
-        timeout: float | None = None,
-        batch: BatchQuery | None = None,
-        if_exists: bool = False,
-        **fields: Any,
-    ) -> Self:
-        return run(
-            ops.update_op(
-                self,
-                {**(values or {}), **fields},
-                ttl=ttl,
-                timestamp=timestamp,
-                consistency=consistency,
-                timeout=timeout,
-                batch=batch,
-                if_exists=if_exists,
-            )
-        )
+    def update(self, values: Mapping[str, Any] | None = None, /, **fields: Any) -> Self:
+        """Set and write the given fields; ``ttl``, ``timestamp``, ``consistency``,
+        ``timeout``, ``batch`` and ``if_exists`` are options (see docs/crud.md)."""
+        return run(ops.update_op(self, values, fields))
 
-    def delete(
-        self,
-        *,
-        timestamp: int | datetime | None = None,
-        consistency: Any = None,
-        timeout: float | None = None,
-        batch: BatchQuery | None = None,
-        if_exists: bool = False,
-    ) -> None:
-        run(
-            ops.delete_op(
-                self,
-                timestamp=timestamp,
-                consistency=consistency,
-                timeout=timeout,
-                batch=batch,
-                if_exists=if_exists,
-            )
-        )
+    def delete(self, **options: Unpack[ops.DeleteOptions]) -> None:
+        run(ops.delete_op(self, **options))
 
     @classmethod
     def sync_table(cls, *, dry_run: bool = False) -> list[str]:
