@@ -501,17 +501,19 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
     request = Request(
         text, [*_options(ttl, timestamp), *params, *keys], consistency=consistency, timeout=timeout
     )
+    if not if_exists:
+        # Queued in a batch or sent now: the document shows the new values either way;
+        # it records them as written only once they were (see _dispatch).
+        _apply_in_memory(doc, assignments)
+        yield from _dispatch(conn, request, batch, lambda: _resnapshot(doc, schema, assignments))
+        return doc
+    result = yield conn, request
+    if not lwt_outcome(type(doc), result)[0]:
+        raise LWTFailed(
+            f"{schema.model_name}.update(if_exists=True) was not applied: the row does not exist"
+        )
     _apply_in_memory(doc, assignments)
-    result = yield from _dispatch(
-        conn, request, batch, lambda: _resnapshot(doc, schema, assignments)
-    )
-    if if_exists:
-        applied, _ = lwt_outcome(type(doc), result)
-        if not applied:
-            raise LWTFailed(
-                f"{schema.model_name}.update(if_exists=True) was not applied: "
-                "the row does not exist"
-            )
+    _resnapshot(doc, schema, assignments)
     return doc
 
 

@@ -329,7 +329,11 @@ def _index_serves(target: str, using: str | None, op: str, cql_type: str) -> boo
         if lowered == "sai" or "storageattached" in lowered:
             if op in _RANGE:
                 return cql_type not in ("text", "ascii")
-            return op != "like" and (op != "contains_key" or target.startswith("keys("))
+            if op == "contains":
+                return not target.startswith(("keys(", "entries("))
+            if op == "contains_key":
+                return target.startswith("keys(")
+            return op == "eq" and not target.startswith(("values(", "keys(", "entries("))
         return True  # another custom index: let the server decide
     if op == "eq":
         return not target.startswith(("values(", "keys("))
@@ -552,6 +556,8 @@ class QuerySetBase(Generic[T]):
         for n in flat:
             if n not in schema.by_name:
                 raise InvalidQuery(unknown_field(schema, n, "column") + f" in {where}")
+            if flat.count(n) > 1:
+                raise InvalidQuery(f"{schema.model_name}: {n} is listed twice in {where}")
         return flat
 
     def _select(self, keep: Any) -> Self:

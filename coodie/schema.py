@@ -190,6 +190,10 @@ def build_schema(cls: type, fields: Mapping[str, FieldInfo]) -> TableSchema:
         ck = [m for m in markers if isinstance(m, ClusteringKey)]
         idx = [m for m in markers if isinstance(m, Indexed)]
         static = any(isinstance(m, Static) for m in markers)
+        if len(idx) > 1:
+            raise DefinitionError(
+                f"{where}: one Indexed() per field; Cassandra keeps one index per target"
+            )
         if len(pk) + len(ck) > 1:
             raise DefinitionError(
                 f"{where}: a column is either PrimaryKey() or ClusteringKey(), once; "

@@ -345,3 +345,9 @@ async def test_delete_if_exists(api: Api, m: Any) -> None:
     assert (await api.wait(item.insert())).applied
     await api.wait(item.delete(if_exists=True))
     await api.raises(DocumentNotFound, m.Item.get, shop=item.shop, sku=1)
+
+
+async def test_failed_conditional_update_leaves_the_document_unchanged(api: Api, m: Any) -> None:
+    ghost = m.Item(shop=shop(), sku=1, name="before")
+    await api.raises(LWTFailed, ghost.update, name="after", if_exists=True)
+    assert ghost.name == "before"
