@@ -25,14 +25,14 @@ from .exceptions import (
     ValidationError,
 )
 from .execution import Operation, Request
+from .hydration import LOADED as _LOADED
+from .hydration import Hydrator
 from .schema import Column, TableSchema, build_schema, read_settings
 
 if TYPE_CHECKING:
     from .batch import BatchBase
 
 D = TypeVar("D", bound="DocumentBase")
-
-_LOADED = "_coodie_loaded"
 
 
 class DocumentBase(BaseModel):
@@ -124,57 +124,6 @@ class DocumentBase(BaseModel):
     def is_loaded(self) -> bool:
         """True once the document was read from or written to the database."""
         return self.__pydantic_private__[_LOADED] is not None  # type: ignore[index]
-
-
-class Hydrator:
-    """Builds documents from driver rows by position, without pydantic validation.
-
-    Rows from the database are trusted: each column either needs no conversion or has
-    one converter.  Fields not selected (``only()``/``defer()``) are set to ``None``
-    and are never written back.
-    """
-
-    __slots__ = ("cls", "columns", "conversions", "missing", "names", "private")
-
-    def __init__(self, cls: type[DocumentBase], columns: tuple[Column, ...]) -> None:
-        self.cls = cls
-        self.columns = columns
-        self.names = tuple(c.name for c in columns)
-        self.conversions = tuple(
-            (i, c.name, c.type.from_db, c.null_value)
-            for i, c in enumerate(columns)
-            if c.type.from_db is not None or c.null_value() is not None
-        )
-        selected = set(self.names)
-        self.missing = tuple(n for n in cls.model_fields if n not in selected)
-        self.private = {
-            name: attr.get_default()
-            for name, attr in cls.__private_attributes__.items()
-            if name != _LOADED
-        }
-
-    def __call__(self, row: Sequence[Any]) -> Any:
-        values = dict(zip(self.names, row, strict=False))
-        for i, name, convert, null in self.conversions:
-            value = row[i]
-            if value is None:
-                values[name] = null()
-            elif convert is not None:
-                values[name] = convert(value)
-        for name in self.missing:
-            values[name] = None
-        doc = self.cls.__new__(self.cls)
-        setattr_ = object.__setattr__
-        setattr_(doc, "__dict__", values)
-        setattr_(doc, "__pydantic_fields_set__", set(self.names))
-        setattr_(doc, "__pydantic_extra__", None)
-        private = dict(self.private) if self.private else {}
-        private[_LOADED] = (self.columns, row)
-        setattr_(doc, "__pydantic_private__", private)
-        return doc
-
-    def many(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
-        return [self(row) for row in rows]
 
 
 # -- values --------------------------------------------------------------------------------

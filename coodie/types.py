@@ -61,7 +61,7 @@ class ColumnType:
 # -- scalars -----------------------------------------------------------------------
 
 
-def _aware_utc(value: dt.datetime) -> dt.datetime:
+def aware_utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
 
 
@@ -76,7 +76,7 @@ def utc(value: dt.datetime) -> dt.datetime:
         value = value.replace(microsecond=micro - micro % 1000)
     if value.tzinfo is _UTC:
         return value
-    return _aware_utc(value)
+    return aware_utc(value)
 
 
 def _date_from_db(value: Any) -> dt.date:
@@ -172,7 +172,7 @@ _DEFAULT_CQL: dict[Any, str] = {
 }
 
 _SCALAR_CONVERTERS: dict[Any, tuple[Converter | None, Converter | None]] = {
-    dt.datetime: (None, _aware_utc),
+    dt.datetime: (None, aware_utc),
     dt.date: (None, _date_from_db),
     dt.time: (None, _time_from_db),
     ipaddress.IPv4Address: (str, _inet_from_db),
@@ -412,12 +412,19 @@ def _sequence_converter(kind: Callable[..., Any], item: Converter | None) -> Con
     return lambda values: kind(item(v) for v in values)
 
 
+def _pairs(mapping: Any) -> Any:
+    """(key, value) pairs of a mapping; the driver's OrderedMap keeps them in ``_items``
+    (its ``__getitem__`` re-serializes the key, so ``dict(mapping)`` is slow)."""
+    items = getattr(mapping, "_items", None)
+    return items if isinstance(items, list) else mapping.items()
+
+
 def _map_converter(key: Converter | None, value: Converter | None) -> Converter:
     if key is None and value is None:
-        return dict
+        return lambda mapping: dict(_pairs(mapping))
     k = key or _identity
     v = value or _identity
-    return lambda mapping: {k(a): v(b) for a, b in mapping.items()}
+    return lambda mapping: {k(a): v(b) for a, b in _pairs(mapping)}
 
 
 def _tuple_converter(items: list[Converter | None]) -> Converter:
