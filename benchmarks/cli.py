@@ -6,6 +6,7 @@ import argparse
 import gc
 import os
 import platform
+import shutil
 import sys
 import time
 import traceback
@@ -159,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         (args.out / f"{name}.txt").write_text(text + "\n")
     written = [str(args.out / f"bench-{stamp}.json")]
     if write_chart(args.out / f"bench-{stamp}.png", results):
-        write_chart(args.out / "latest.png", results)
+        shutil.copyfile(args.out / f"bench-{stamp}.png", args.out / "latest.png")
         written.append(str(args.out / f"bench-{stamp}.png"))
     else:
         written.append("no chart (matplotlib not importable)")

@@ -1,6 +1,7 @@
 """Profile coodie's hot paths with cProfile: ``python -m benchmarks.hotpaths``.
 
-For get-by-key, single insert (``save()``) and the 1,000-row partition read it prints
+For get-by-key, single insert (``save()``), the 1,000-row partition read, the
+coodie.aio fan-out (the event loop's thread) and hydration (no database) it prints
 the median time per operation of raw and coodie (unprofiled), then coodie's top
 functions by cumulative and by own time, as shares of the profiled loop, and writes
 ``<out>/profile-<name>.prof`` (open with ``python -m pstats`` or snakeviz).
@@ -22,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from .env import Env
-from .models import NAMES, SyncRun, keys, new_rows, params
-from .workloads import PARTITION_ROWS, _key_filter
+from .models import NAMES, SyncRun, driver_rows, keys, new_rows, params
+from .workloads import PARTITION_ROWS, _key_filter, build_fanout, coodie_hydrator
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -78,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hosts", default=os.environ.get("COODIE_HOSTS", "127.0.0.1"))
     parser.add_argument("--n", type=int, default=2000, help="gets and inserts per profile")
     parser.add_argument("--reads", type=int, default=40, help="partition reads per profile")
+    parser.add_argument("--fanout", type=int, default=5000, help="inserts per fan-out")
+    parser.add_argument("--rows", type=int, default=50_000, help="rows per hydration")
+    parser.add_argument("--only", default="", help="get,insert,partition,fanout,hydrate")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -111,19 +115,41 @@ def main(argv: list[str] | None = None) -> int:
 
         def raw_partition(n: int) -> None:
             for _ in range(n):
-                [dict(zip(NAMES, r, strict=False)) for r in execute(env.ps.partition, ("seed-partition", 0))]
+                rows = execute(env.ps.partition, ("seed-partition", 0))
+                [dict(zip(NAMES, r, strict=False)) for r in rows]
 
         def coodie_partition(n: int) -> None:
             for _ in range(n):
                 SyncRun.find(build_id="seed-partition", shard=0).all()
 
+        fanout = build_fanout(env, args.fanout)
+        rows = driver_rows(args.rows)
+        hydrator = coodie_hydrator()
+
+        def raw_fanout(n: int) -> None:
+            fanout["raw"](n)
+
+        def coodie_fanout(n: int) -> None:
+            fanout["coodie_aio"](n)
+
+        def raw_hydrate(n: int) -> None:
+            [dict(zip(NAMES, r, strict=False)) for r in rows[:n]]
+
+        def coodie_hydrate(n: int) -> None:
+            hydrator.many(rows[:n])
+
         cases = [
             ("get", raw_get, coodie_get, args.n),
             ("insert", raw_insert, coodie_insert, args.n),
             ("partition", raw_partition, coodie_partition, args.reads),
+            ("fanout", raw_fanout, coodie_fanout, args.fanout),
+            ("hydrate", raw_hydrate, coodie_hydrate, args.rows),
         ]
+        only = {n.strip() for n in args.only.split(",") if n.strip()}
         texts = []
         for name, raw_fn, coodie_fn, n in cases:
+            if only and name not in only:
+                continue
             small = max(1, n // 4)
             raw_t = _median_per_op(raw_fn, small)
             coodie_t = _median_per_op(coodie_fn, small)

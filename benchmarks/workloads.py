@@ -63,13 +63,17 @@ EXTRAS = ("raw_asyncio",)
 @dataclass(frozen=True)
 class Workload:
     name: str  # for --only
-    title: str  # table row
+    title: str  # table row; {n} is replaced by the operations per repetition
     unit: str  # what one operation is
     group: str  # "single" | "read" | "write" | "async" | "cpu" | "memory"
     full: tuple[int, int]  # (operations per repetition, repetitions)
     quick: tuple[int, int]
     build: Callable[[Env, int], dict[str, Case]]
     about: str
+
+    def label(self, ops: int) -> str:
+        n = f"{ops // 1000}k" if ops >= 1000 and ops % 1000 == 0 else str(ops)
+        return self.title.format(n=n)
 
 
 def _key_filter(row: dict[str, Any]) -> dict[str, Any]:
@@ -887,8 +891,8 @@ WORKLOADS: tuple[Workload, ...] = (
         title="insert (save)",
         unit="op",
         group="single",
-        full=(300, 5),
-        quick=(40, 2),
+        full=(100, 15),
+        quick=(20, 3),
         build=build_insert,
         about="one new row, all 13 columns: model construction + INSERT",
     ),
@@ -897,8 +901,8 @@ WORKLOADS: tuple[Workload, ...] = (
         title="get by primary key",
         unit="op",
         group="single",
-        full=(300, 5),
-        quick=(40, 2),
+        full=(100, 15),
+        quick=(20, 3),
         build=build_get,
         about="SELECT by the full primary key, row -> model",
     ),
@@ -907,8 +911,8 @@ WORKLOADS: tuple[Workload, ...] = (
         title="update 2 columns",
         unit="op",
         group="single",
-        full=(300, 5),
-        quick=(40, 2),
+        full=(100, 15),
+        quick=(20, 3),
         build=build_update,
         about="UPDATE SET status, heartbeat on a loaded row",
     ),
@@ -917,8 +921,8 @@ WORKLOADS: tuple[Workload, ...] = (
         title="delete by key",
         unit="op",
         group="single",
-        full=(300, 5),
-        quick=(40, 2),
+        full=(100, 15),
+        quick=(20, 3),
         build=build_delete,
         about="DELETE by the full primary key of a model instance",
     ),
@@ -927,8 +931,8 @@ WORKLOADS: tuple[Workload, ...] = (
         title="LWT insert",
         unit="op",
         group="single",
-        full=(100, 5),
-        quick=(15, 2),
+        full=(40, 10),
+        quick=(10, 2),
         build=build_lwt,
         about="INSERT ... IF NOT EXISTS of a new row, applied checked",
     ),
@@ -937,8 +941,8 @@ WORKLOADS: tuple[Workload, ...] = (
         title="partition read 1k",
         unit="read",
         group="read",
-        full=(10, 5),
-        quick=(3, 2),
+        full=(4, 10),
+        quick=(2, 2),
         build=build_partition,
         about="one partition of 1,000 rows -> 1,000 instances",
     ),
@@ -947,7 +951,7 @@ WORKLOADS: tuple[Workload, ...] = (
         title="index filter ~50",
         unit="read",
         group="read",
-        full=(40, 5),
+        full=(20, 10),
         quick=(8, 2),
         build=build_index,
         about="secondary-index equality matching 50 rows in 10 partitions",
@@ -957,14 +961,14 @@ WORKLOADS: tuple[Workload, ...] = (
         title="batch of 100",
         unit="batch",
         group="write",
-        full=(8, 5),
+        full=(4, 10),
         quick=(2, 2),
         build=build_batch,
         about="LOGGED batch of 100 inserts (4 partitions)",
     ),
     Workload(
         name="fanout",
-        title="fan-out 10k",
+        title="fan-out {n}",
         unit="insert",
         group="async",
         full=(10_000, 3),
@@ -974,7 +978,7 @@ WORKLOADS: tuple[Workload, ...] = (
     ),
     Workload(
         name="hydrate",
-        title="hydrate 100k",
+        title="hydrate {n}",
         unit="row",
         group="cpu",
         full=(100_000, 3),
@@ -984,7 +988,7 @@ WORKLOADS: tuple[Workload, ...] = (
     ),
     Workload(
         name="bind",
-        title="build+bind 100k",
+        title="build+bind {n}",
         unit="stmt",
         group="cpu",
         full=(100_000, 3),
@@ -994,7 +998,7 @@ WORKLOADS: tuple[Workload, ...] = (
     ),
     Workload(
         name="validate",
-        title="validate 100k",
+        title="validate {n}",
         unit="input",
         group="cpu",
         full=(100_000, 3),
@@ -1004,11 +1008,11 @@ WORKLOADS: tuple[Workload, ...] = (
     ),
     Workload(
         name="memory",
-        title="memory 100k",
+        title="memory {n}",
         unit="inst",
         group="memory",
         full=(100_000, 1),
-        quick=(10_000, 1),
+        quick=(5_000, 1),
         build=build_memory,
         about=(
             "traced bytes per instance built from driver rows (tracemalloc); coodie and "
