@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import OrderedDict
+from collections.abc import Awaitable
 from typing import Any
 
 from cassandra.cluster import (
@@ -157,26 +158,37 @@ class Connection:
         result = self._start(request, prepared).result()
         return _TupleRows(result) if self.legacy else result
 
-    async def execute_async(self, request: AnyRequest) -> ResultSet:
+    def execute_async(self, request: AnyRequest) -> Awaitable[Any]:
+        """Awaitable result.  When the statement is already prepared (the usual case) this
+        is the asyncio future fed by the driver's callbacks, without a coroutine around it."""
+        if isinstance(request, BatchRequest) or (
+            request.prepare and request.cql not in self._prepared
+        ):
+            return self._prepare_then_execute(request)
+        prepared = self._prepared.get(request.cql) if request.prepare else None
+        return self._future(request, prepared)
+
+    async def _prepare_then_execute(self, request: AnyRequest) -> Any:
         if isinstance(request, BatchRequest):
             prepared: Any = [await self.prepare_async(r.cql) for r in request.requests]
-        elif request.prepare:
-            prepared = self._prepared.get(request.cql) or await self.prepare_async(request.cql)
         else:
-            prepared = None
+            prepared = await self.prepare_async(request.cql)
+        return await self._future(request, prepared)
+
+    def _future(self, request: AnyRequest, prepared: Any) -> asyncio.Future[Any]:
         future = self._start(request, prepared)
         loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[ResultSet] = loop.create_future()
+        waiter: asyncio.Future[Any] = loop.create_future()
+        legacy = self.legacy
 
         def done(_: Any) -> None:
-            loop.call_soon_threadsafe(_resolve, waiter, future, None)
+            loop.call_soon_threadsafe(_resolve, waiter, future, None, legacy)
 
         def failed(exc: BaseException) -> None:
-            loop.call_soon_threadsafe(_resolve, waiter, future, exc)
+            loop.call_soon_threadsafe(_resolve, waiter, future, exc, legacy)
 
         future.add_callbacks(done, failed)
-        result = await waiter
-        return _TupleRows(result) if self.legacy else result
+        return waiter
 
     def close(self) -> None:
         if self._owns_cluster:
@@ -197,13 +209,14 @@ class _TupleRows:
         self.column_names = result.column_names
 
 
-def _resolve(waiter: asyncio.Future[ResultSet], future: ResponseFuture, exc: Any) -> None:
-    if waiter.done():
+def _resolve(waiter: asyncio.Future[Any], future: ResponseFuture, exc: Any, legacy: bool) -> None:
+    if waiter.done():  # cancelled meanwhile
         return
     if exc is not None:
         waiter.set_exception(exc)
     else:
-        waiter.set_result(future.result())
+        result = future.result()
+        waiter.set_result(_TupleRows(result) if legacy else result)
 
 
 # -- registry ------------------------------------------------------------------------------

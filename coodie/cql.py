@@ -1,4 +1,5 @@
-"""CQL text builders.  Pure functions: identifiers in, statement text out.
+"""CQL text builders.  Pure functions: identifiers in, statement text out (cached:
+the same shape of call returns the same text without rebuilding it).
 
 Values never appear in the text: every value, including LIMIT, TTL and TIMESTAMP, is
 a bind marker, so that one statement text (and one prepared statement) serves every
@@ -34,6 +35,7 @@ class Assignment:
         return f"{q} = {q} - ?"  # remove, decr
 
 
+@lru_cache(maxsize=1024)
 def table_ref(keyspace: str, table: str) -> str:
     return f"{quote(keyspace)}.{quote(table)}"
 
@@ -47,8 +49,8 @@ def where(clauses: Sequence[str]) -> str:
     return f" WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
-def key_clauses(columns: Iterable[Column]) -> list[str]:
-    return [f"{c.quoted} = ?" for c in columns]
+def key_clauses(columns: Iterable[Column]) -> tuple[str, ...]:
+    return tuple(f"{c.quoted} = ?" for c in columns)
 
 
 @lru_cache(maxsize=4096)
@@ -61,15 +63,16 @@ def insert(
     return f"INSERT INTO {ref} ({names}) VALUES ({marks}){lwt}{using(ttl, timestamp)}"
 
 
+@lru_cache(maxsize=4096)
 def update(
     ref: str,
-    assignments: Sequence[Assignment],
-    clauses: Sequence[str],
+    assignments: tuple[Assignment, ...],
+    clauses: tuple[str, ...],
     *,
     ttl: bool = False,
     timestamp: bool = False,
     if_exists: bool = False,
-    conditions: Sequence[str] = (),
+    conditions: tuple[str, ...] = (),
 ) -> str:
     sets = ", ".join(a.render() for a in assignments)
     tail = " IF EXISTS" if if_exists else ""
@@ -78,11 +81,12 @@ def update(
     return f"UPDATE {ref}{using(ttl, timestamp)} SET {sets}{where(clauses)}{tail}"
 
 
+@lru_cache(maxsize=4096)
 def delete(
     ref: str,
-    clauses: Sequence[str],
+    clauses: tuple[str, ...],
     *,
-    columns: Sequence[str] = (),
+    columns: tuple[str, ...] = (),
     timestamp: bool = False,
     if_exists: bool = False,
 ) -> str:
@@ -91,12 +95,13 @@ def delete(
     return f"DELETE{cols} FROM {ref}{using(False, timestamp)}{where(clauses)}{tail}"
 
 
+@lru_cache(maxsize=4096)
 def select(
     ref: str,
-    columns: Sequence[str],
-    clauses: Sequence[str],
+    columns: tuple[str, ...],
+    clauses: tuple[str, ...],
     *,
-    order_by: Sequence[str] = (),
+    order_by: tuple[str, ...] = (),
     per_partition_limit: bool = False,
     limit: bool = False,
     allow_filtering: bool = False,

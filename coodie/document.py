@@ -46,7 +46,7 @@ class DocumentBase(BaseModel):
     )
 
     __coodie_schema__: ClassVar[TableSchema | None] = None
-    __coodie_hydrators__: ClassVar[dict[tuple[str, ...], Hydrator]]
+    __coodie_hydrators__: ClassVar[dict[tuple[str, ...] | None, Hydrator]]
 
     # (columns, row): what was read from or written to the table, in driver form.
     _coodie_loaded: Any = PrivateAttr(default=None)
@@ -114,7 +114,8 @@ class DocumentBase(BaseModel):
 
     @classmethod
     def _hydrator(cls: type[D], columns: tuple[Column, ...]) -> Hydrator:
-        key = tuple(c.name for c in columns)
+        # The full-row plan (the common case) is found without building a key.
+        key = None if columns is cls._schema().columns else tuple(c.name for c in columns)
         found = cls.__coodie_hydrators__.get(key)
         if found is None:
             found = cls.__coodie_hydrators__[key] = Hydrator(cls, columns)
@@ -156,6 +157,9 @@ def validate_value(schema: TableSchema, column: Column, value: Any, *, what: str
     """Validate user input for one column with pydantic; raise coodie's ValidationError."""
     if value is None:
         return None
+    if type(value) is column.type.python:  # already the right type: nothing to coerce
+        normalize = column.type.normalize
+        return value if normalize is None else normalize(value)
     try:
         value = column.adapter.validate_python(value)
     except PydanticValidationError as exc:
@@ -212,10 +216,17 @@ def write_timestamp(value: int | datetime) -> int:
     )
 
 
-def _snapshot(doc: DocumentBase, schema: TableSchema, columns: tuple[Column, ...]) -> None:
-    values = doc.__dict__
-    row = tuple(to_db(schema, c, values.get(c.name)) for c in columns)
-    doc.__pydantic_private__[_LOADED] = (columns, row)  # type: ignore[index]
+def _record(doc: DocumentBase, schema: TableSchema, written: Mapping[str, Any]) -> None:
+    """Remember what the table holds after a write: the row the document was loaded
+    with (if any) with the ``written`` columns (driver values) replaced."""
+    loaded = doc.__pydantic_private__[_LOADED]  # type: ignore[index]
+    held = dict(zip([c.name for c in loaded[0]], loaded[1], strict=True)) if loaded else {}
+    held.update(written)
+    if len(held) == len(schema.columns):
+        columns = schema.columns
+    else:
+        columns = tuple(c for c in schema.columns if c.name in held)
+    doc.__pydantic_private__[_LOADED] = (columns, tuple(held[c.name] for c in columns))  # type: ignore[index]
 
 
 def _dispatch(
@@ -304,21 +315,24 @@ def save_op(
             return doc
         text = cql.update(
             ref,
-            [cql.Assignment(c) for c in changed],
-            cql.key_clauses(schema.primary_key),
+            tuple(cql.Assignment(c) for c in changed),
+            schema.key_clauses,
             ttl=ttl is not None,
             timestamp=timestamp is not None,
         )
-        params = [*options, *(to_db(schema, c, values[c.name]) for c in changed), *keys]
+        written = {c.name: to_db(schema, c, values[c.name]) for c in changed}
+        params = [*options, *written.values(), *keys]
         request = Request(text, params, consistency=consistency, timeout=timeout)
-        merged = {c.name for c in changed} | loaded_names
-        written = tuple(c for c in schema.columns if c.name in merged)
-        yield from _dispatch(conn, request, batch, lambda: _snapshot(doc, schema, written))
+        yield from _dispatch(conn, request, batch, lambda: _record(doc, schema, written))
         return doc
-    text, params = _insert_statement(doc, schema, ref, ttl, timestamp, options, lwt=False)
+    text, params, row = _insert_statement(doc, schema, ref, ttl, timestamp, options, lwt=False)
     request = Request(text, params, consistency=consistency, timeout=timeout)
-    yield from _dispatch(conn, request, batch, lambda: _snapshot(doc, schema, schema.columns))
+    yield from _dispatch(conn, request, batch, lambda: _loaded(doc, schema.columns, row))
     return doc
+
+
+def _loaded(doc: DocumentBase, columns: tuple[Column, ...], row: tuple[Any, ...]) -> None:
+    doc.__pydantic_private__[_LOADED] = (columns, row)  # type: ignore[index]
 
 
 def _same_key(loaded: tuple[tuple[Column, ...], Sequence[Any]], doc: DocumentBase) -> bool:
@@ -343,25 +357,29 @@ def _insert_statement(
     options: list[Any],
     *,
     lwt: bool,
-) -> tuple[str, list[Any]]:
+) -> tuple[str, list[Any], tuple[Any, ...]]:
+    """INSERT text, its bound values, and the row the table will hold (for change tracking)."""
     values = doc.__dict__
+    row: list[Any] = []
     params: list[Any] = []
     for column in schema.columns:
         value = values.get(column.name)
         # Unset, not null: a null would write a tombstone for a value never set.
         if value is None or (column.type.is_multicell and not value):
             params.append(UNSET_VALUE)
+            row.append(None)
         else:
-            params.append(to_db(schema, column, value))
-    pk_values(doc, schema)  # raises for a missing key before anything is sent
+            value = to_db(schema, column, value)
+            params.append(value)
+            row.append(value)
     text = cql.insert(
         ref,
-        tuple(c.quoted for c in schema.columns),
+        schema.quoted_columns,
         ttl=ttl is not None,
         timestamp=timestamp is not None,
         if_not_exists=lwt,
     )
-    return text, [*params, *options]
+    return text, [*params, *options], tuple(row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,7 +403,8 @@ def insert_op(
 ) -> Operation[InsertResult[D]]:
     schema, conn, ref = type(doc)._target()
     options = _options(ttl, None)
-    text, params = _insert_statement(doc, schema, ref, ttl, None, options, lwt=True)
+    pk_values(doc, schema)  # a missing key fails here, before anything is sent
+    text, params, row = _insert_statement(doc, schema, ref, ttl, None, options, lwt=True)
     result = yield (
         conn,
         Request(
@@ -398,7 +417,7 @@ def insert_op(
     )
     applied, existing = lwt_outcome(type(doc), result)
     if applied:
-        _snapshot(doc, schema, schema.columns)
+        _loaded(doc, schema.columns, row)
     return InsertResult(applied, existing)
 
 
@@ -441,8 +460,8 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
         raise InvalidQuery("if_exists=True is a lightweight transaction: no timestamp or batch")
     text = cql.update(
         ref,
-        [a for a, _ in assignments],
-        cql.key_clauses(schema.primary_key),
+        tuple(a for a, _ in assignments),
+        schema.key_clauses,
         ttl=ttl is not None,
         timestamp=timestamp is not None,
         if_exists=if_exists,
@@ -501,10 +520,12 @@ def _apply_in_memory(doc: DocumentBase, assignments: Any) -> None:
 
 def _resnapshot(doc: DocumentBase, schema: TableSchema, assignments: Any) -> None:
     """After an update was sent: a loaded document now also knows the columns it wrote."""
-    loaded = doc.__pydantic_private__[_LOADED]  # type: ignore[index]
-    if loaded is not None:
-        names = {c.name for c in loaded[0]} | {a.column.name for a, _ in assignments}
-        _snapshot(doc, schema, tuple(c for c in schema.columns if c.name in names))
+    if doc.__pydantic_private__[_LOADED] is not None:  # type: ignore[index]
+        values = doc.__dict__
+        written = {
+            a.column.name: to_db(schema, a.column, values[a.column.name]) for a, _ in assignments
+        }
+        _record(doc, schema, written)
 
 
 def delete_op(
@@ -521,7 +542,7 @@ def delete_op(
         raise InvalidQuery("if_exists=True is a lightweight transaction: no timestamp or batch")
     text = cql.delete(
         ref,
-        cql.key_clauses(schema.primary_key),
+        schema.key_clauses,
         timestamp=timestamp is not None,
         if_exists=if_exists,
     )
@@ -552,7 +573,7 @@ def get_op(
                 "pass its value"
             )
         params.append(to_db(schema, column, validate_value(schema, column, value, what="key")))
-    text = cql.select(ref, [c.quoted for c in schema.columns], cql.key_clauses(schema.primary_key))
+    text = cql.select(ref, schema.quoted_columns, schema.key_clauses)
     result = yield conn, Request(text, params, consistency=consistency, timeout=timeout)
     rows = result.current_rows
     if not rows:
@@ -562,9 +583,7 @@ def get_op(
 
 
 def is_full_key(schema: TableSchema, filters: Mapping[str, Any]) -> bool:
-    return len(filters) == len(schema.primary_key) and all(
-        c.name in filters for c in schema.primary_key
-    )
+    return filters.keys() == schema.key_names
 
 
 __all__ = [

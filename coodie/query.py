@@ -570,19 +570,19 @@ class QuerySetBase(Generic[T]):
         schema, conn, ref = self._model._target()
         spec = self._spec
         check_select(schema, spec)
-        clauses = [c.clause(schema) for c in spec.conditions]
+        clauses = tuple(c.clause(schema) for c in spec.conditions)
         params: list[Any] = [p for c in spec.conditions for p in c.params()]
         if count:
-            text = cql.select(ref, ["COUNT(*)"], clauses, allow_filtering=spec.allow_filtering)
+            text = cql.select(ref, ("COUNT(*)",), clauses, allow_filtering=spec.allow_filtering)
             return conn, text, params
-        order = [f"{c.quoted} {'DESC' if d else 'ASC'}" for c, d in spec.order_by]
+        order = tuple(f"{c.quoted} {'DESC' if d else 'ASC'}" for c, d in spec.order_by)
         if spec.per_partition_limit is not None:
             params.append(spec.per_partition_limit)
         if spec.limit is not None:
             params.append(spec.limit)
         text = cql.select(
             ref,
-            [c.quoted for c in self._columns()],
+            tuple(c.quoted for c in self._columns()),
             clauses,
             order_by=order,
             per_partition_limit=spec.per_partition_limit is not None,
@@ -695,7 +695,7 @@ class QuerySetBase(Generic[T]):
         params: list[Any] = [] if timestamp is None else [write_timestamp(timestamp)]
         params += [p for c in spec.conditions for p in c.params()]
         text = cql.delete(
-            ref, [c.clause(schema) for c in spec.conditions], timestamp=timestamp is not None
+            ref, tuple(c.clause(schema) for c in spec.conditions), timestamp=timestamp is not None
         )
         request = Request(text, params, consistency=spec.consistency, timeout=spec.timeout)
         yield from _dispatch(conn, request, batch, _nothing)
@@ -713,8 +713,8 @@ class QuerySetBase(Generic[T]):
         assignments, set_params = parse_assignments(schema, values, allow_keys=False)
         text = cql.update(
             ref,
-            [a for a, _ in assignments],
-            [c.clause(schema) for c in spec.conditions],
+            tuple(a for a, _ in assignments),
+            tuple(c.clause(schema) for c in spec.conditions),
             ttl=ttl is not None,
             timestamp=timestamp is not None,
         )

@@ -64,7 +64,7 @@ class Index:
         return self.using is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one per field
 class Column:
     name: str  # attribute on the model
     db_name: str  # column in the table
@@ -129,6 +129,18 @@ class TableSchema:
     @cached_property
     def primary_key(self) -> tuple[Column, ...]:
         return self.partition_key + self.clustering
+
+    @cached_property
+    def key_names(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.primary_key)
+
+    @cached_property
+    def quoted_columns(self) -> tuple[str, ...]:
+        return tuple(c.quoted for c in self.columns)
+
+    @cached_property
+    def key_clauses(self) -> tuple[str, ...]:
+        return tuple(f"{c.quoted} = ?" for c in self.primary_key)
 
     @cached_property
     def data_columns(self) -> tuple[Column, ...]:
