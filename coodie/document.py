@@ -296,9 +296,9 @@ def save_op(
         )
     loaded = doc.__pydantic_private__[_LOADED]  # type: ignore[index]
     values = doc.__dict__
-    keys = pk_values(doc, schema)
     options = _options(ttl, timestamp)
     if loaded is not None and _same_key(loaded, doc):
+        keys = pk_values(doc, schema)
         columns, row = loaded
         loaded_names = {c.name for c in columns}
         changed = [
@@ -360,18 +360,16 @@ def _insert_statement(
 ) -> tuple[str, list[Any], tuple[Any, ...]]:
     """INSERT text, its bound values, and the row the table will hold (for change tracking)."""
     values = doc.__dict__
-    row: list[Any] = []
-    params: list[Any] = []
-    for column in schema.columns:
-        value = values.get(column.name)
-        # Unset, not null: a null would write a tombstone for a value never set.
-        if value is None or (column.type.is_multicell and not value):
-            params.append(UNSET_VALUE)
-            row.append(None)
-        else:
-            value = to_db(schema, column, value)
-            params.append(value)
-            row.append(value)
+    try:
+        params = schema.insert_binder(values)
+    except (TypeError, ValueError, AttributeError, ArithmeticError):
+        for column in schema.columns:  # find and name the field that failed
+            to_db(schema, column, values.get(column.name))
+        raise
+    for i in schema.key_positions:
+        if params[i] is UNSET_VALUE:
+            pk_values(doc, schema)  # raises, naming the key column
+    row = tuple([None if p is UNSET_VALUE else p for p in params])
     text = cql.insert(
         ref,
         schema.quoted_columns,
@@ -379,7 +377,8 @@ def _insert_statement(
         timestamp=timestamp is not None,
         if_not_exists=lwt,
     )
-    return text, [*params, *options], tuple(row)
+    params.extend(options)
+    return text, params, row
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,7 +402,6 @@ def insert_op(
 ) -> Operation[InsertResult[D]]:
     schema, conn, ref = type(doc)._target()
     options = _options(ttl, None)
-    pk_values(doc, schema)  # a missing key fails here, before anything is sent
     text, params, row = _insert_statement(doc, schema, ref, ttl, None, options, lwt=True)
     result = yield (
         conn,

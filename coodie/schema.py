@@ -143,6 +143,16 @@ class TableSchema:
         return tuple(f"{c.quoted} = ?" for c in self.primary_key)
 
     @cached_property
+    def key_positions(self) -> tuple[int, ...]:
+        return tuple(i for i, c in enumerate(self.columns) if c.is_key)
+
+    @cached_property
+    def insert_binder(self) -> Callable[[Mapping[str, Any]], list[Any]]:
+        from .binding import insert_binder
+
+        return insert_binder(self)
+
+    @cached_property
     def data_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if not c.is_key)
 
