@@ -9,7 +9,7 @@ from .connection import Connection
 from .exceptions import InvalidQuery
 from .execution import BatchRequest, Operation, Request, consistency_level
 
-_TYPES = ("LOGGED", "UNLOGGED", "COUNTER")
+_TYPES = ("LOGGED", "UNLOGGED", "COUNTER")  # the names of cassandra.query.BatchType
 
 
 def _batch_type(value: Any) -> str:
@@ -43,9 +43,19 @@ class BatchBase:
         self.executed = False
 
     def add(
-        self, connection: Connection, request: Request, done: Callable[[], None] | None = None
+        self,
+        connection: Connection,
+        request: Request,
+        done: Callable[[], None] | None = None,
+        *,
+        counter: bool = False,
     ) -> None:
         """Queue a write; ``done`` runs after the batch was applied (never if it fails)."""
+        if counter != (self.batch_type == "COUNTER"):
+            raise InvalidQuery(
+                "counter updates go in a counter batch, and only there: use "
+                "BatchQuery(batch_type='COUNTER') for them and another batch for other writes"
+            )
         if self.executed:
             raise InvalidQuery("this batch was already executed; start a new BatchQuery")
         if self._connection is None:

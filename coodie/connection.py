@@ -38,11 +38,6 @@ DEFAULT = "default"
 PREPARED_CACHE_SIZE = 2048
 
 _connections: dict[str, Connection] = {}
-_BATCH_TYPES = {
-    "LOGGED": BatchType.LOGGED,
-    "UNLOGGED": BatchType.UNLOGGED,
-    "COUNTER": BatchType.COUNTER,
-}
 
 
 class Connection:
@@ -82,9 +77,6 @@ class Connection:
         return f"<coodie Connection {self.name!r} keyspace={self.keyspace!r}>"
 
     # -- prepared statements ------------------------------------------------------------
-
-    def cached(self, cql: str) -> PreparedStatement | None:
-        return self._prepared.get(cql)
 
     def remember(self, cql: str, prepared: PreparedStatement) -> PreparedStatement:
         with self._lock:
@@ -127,7 +119,7 @@ class Connection:
         return statement, params
 
     def _batch(self, batch: BatchRequest, prepared: list[PreparedStatement]) -> BatchStatement:
-        statement = BatchStatement(batch_type=_BATCH_TYPES[batch.batch_type])
+        statement = BatchStatement(batch_type=getattr(BatchType, batch.batch_type))
         if batch.consistency is not None:
             statement.consistency_level = consistency_level(batch.consistency)
         for request, ps in zip(batch.requests, prepared, strict=True):

@@ -9,7 +9,7 @@ call of the same shape.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -47,10 +47,6 @@ def using(ttl: bool, timestamp: bool) -> str:
 
 def where(clauses: Sequence[str]) -> str:
     return f" WHERE {' AND '.join(clauses)}" if clauses else ""
-
-
-def key_clauses(columns: Iterable[Column]) -> tuple[str, ...]:
-    return tuple(f"{c.quoted} = ?" for c in columns)
 
 
 @lru_cache(maxsize=4096)
@@ -105,11 +101,8 @@ def select(
     per_partition_limit: bool = False,
     limit: bool = False,
     allow_filtering: bool = False,
-    distinct: bool = False,
 ) -> str:
-    parts = [
-        f"SELECT {'DISTINCT ' if distinct else ''}{', '.join(columns)} FROM {ref}{where(clauses)}"
-    ]
+    parts = [f"SELECT {', '.join(columns)} FROM {ref}{where(clauses)}"]
     if order_by:
         parts.append(f"ORDER BY {', '.join(order_by)}")
     if per_partition_limit:

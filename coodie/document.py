@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypedDict, TypeVar
 
 from cassandra.query import UNSET_VALUE
@@ -63,7 +63,10 @@ class DocumentBase(BaseModel):
 
     @model_validator(mode="after")
     def _coodie_normalize(self) -> Any:
-        schema = type(self).__coodie_schema__
+        cls = type(self)
+        schema = cls.__dict__.get("__coodie_schema__")
+        if schema is None and cls.__pydantic_complete__ and not read_settings(cls).get("abstract"):
+            schema = cls._schema()  # a model completed after its definition (forward refs)
         if schema is not None:
             values = self.__dict__
             for name, normalize in schema.normalized:
@@ -123,7 +126,7 @@ class DocumentBase(BaseModel):
 
     @property
     def is_loaded(self) -> bool:
-        """True once the document was read from or written to the database."""
+        """True once the document was read or saved (or its key written by ``update()``)."""
         return self.__pydantic_private__[_LOADED] is not None  # type: ignore[index]
 
 
@@ -173,6 +176,27 @@ def validate_value(schema: TableSchema, column: Column, value: Any, *, what: str
     return value if normalize is None else normalize(value)
 
 
+def validate_field(model: type[DocumentBase], column: Column, value: Any) -> Any:
+    """Validate ``value`` as an assignment to the model's field: type, constraints
+    (``Field(max_length=...)``) and field validators, as ``doc.field = value`` would."""
+    probe = model.__new__(model)
+    setattr_ = object.__setattr__
+    setattr_(probe, "__dict__", {})
+    setattr_(probe, "__pydantic_fields_set__", set())
+    setattr_(probe, "__pydantic_extra__", None)
+    setattr_(probe, "__pydantic_private__", None)
+    try:
+        model.__pydantic_validator__.validate_assignment(probe, column.name, value)
+    except PydanticValidationError as exc:
+        detail = "; ".join(e["msg"] for e in exc.errors())
+        raise ValidationError(
+            f"{model.__name__}.{column.name}: invalid value {value!r} "
+            f"(expected {column.type.cql}): {detail}",
+            exc.errors(),
+        ) from None
+    return probe.__dict__[column.name]
+
+
 def unknown_field(schema: TableSchema, name: str, what: str = "field") -> str:
     close = difflib.get_close_matches(name, list(schema.by_name), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -204,11 +228,14 @@ def _options(ttl: int | None, timestamp: int | datetime | None) -> list[Any]:
     return params
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def write_timestamp(value: int | datetime) -> int:
     """USING TIMESTAMP takes microseconds since the epoch; datetimes are converted."""
     if isinstance(value, datetime):
         aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-        return int(aware.timestamp() * 1_000_000)
+        return (aware - _EPOCH) // timedelta(microseconds=1)  # exact, unlike float seconds
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     raise InvalidQuery(
@@ -230,7 +257,12 @@ def _record(doc: DocumentBase, schema: TableSchema, written: Mapping[str, Any]) 
 
 
 def _dispatch(
-    conn: Connection, request: Request, batch: BatchBase | None, done: Callable[[], None]
+    conn: Connection,
+    request: Request,
+    batch: BatchBase | None,
+    done: Callable[[], None],
+    *,
+    counter: bool = False,
 ) -> Operation[Any]:
     """Send the write now, or queue it in ``batch``; ``done`` records it once it was sent."""
     if batch is not None:
@@ -239,7 +271,7 @@ def _dispatch(
                 "consistency and timeout apply to the whole batch; pass them to "
                 "BatchQuery(consistency=..., timeout=...) instead of the write"
             )
-        batch.add(conn, request, done)
+        batch.add(conn, request, done, counter=counter)
         return None
     result = yield conn, request
     done()
@@ -304,7 +336,7 @@ def save_op(
         changed = [
             c
             for i, c in enumerate(columns)
-            if not c.is_key and values.get(c.name) != from_db(c, row[i])
+            if not c.is_key and _differs(c, values.get(c.name), row[i])
         ]
         changed += [
             c
@@ -333,6 +365,12 @@ def save_op(
 
 def _loaded(doc: DocumentBase, columns: tuple[Column, ...], row: tuple[Any, ...]) -> None:
     doc.__pydantic_private__[_LOADED] = (columns, row)  # type: ignore[index]
+
+
+def _differs(column: Column, value: Any, stored: Any) -> bool:
+    if column.type.is_multicell:  # Cassandra stores an empty collection as null
+        return (value or None) != (from_db(column, stored) or None)
+    return value != from_db(column, stored)  # type: ignore[no-any-return]
 
 
 def _same_key(loaded: tuple[tuple[Column, ...], Sequence[Any]], doc: DocumentBase) -> bool:
@@ -401,6 +439,11 @@ def insert_op(
     timeout: float | None = None,
 ) -> Operation[InsertResult[D]]:
     schema, conn, ref = type(doc)._target()
+    if schema.is_counter_table:
+        raise InvalidQuery(
+            f"{schema.model_name} is a counter table: counters cannot be inserted; use "
+            "update(col__incr=n)"
+        )
     options = _options(ttl, None)
     text, params, row = _insert_statement(doc, schema, ref, ttl, None, options, lwt=True)
     result = yield (
@@ -438,7 +481,13 @@ def lwt_outcome(cls: type[D], result: Any) -> tuple[bool, D | None]:
 
 
 def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) -> Operation[D]:
-    """``doc.update({...}, **fields)``: option keywords are split from the fields here."""
+    """``doc.update({...}, **fields)``: option keywords are split from the fields here.
+
+    The document changes only once the write was applied (for a batch: when the batch
+    ran).  Plain sets become the document's values; a collection or counter change is
+    applied to a value the document loaded, and otherwise leaves that field unloaded
+    (its whole value is not known), so that a later ``save()`` never overwrites it.
+    """
     from .query import parse_assignments
 
     options = {k: fields.pop(k) for k in UPDATE_OPTIONS & fields.keys()}
@@ -449,10 +498,12 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
     timeout = options.get("timeout")
     batch = options.get("batch")
     if_exists = bool(options.get("if_exists"))
-    schema, conn, ref = type(doc)._target()
+    cls = type(doc)
+    schema, conn, ref = cls._target()
     if not values:
         raise InvalidQuery(f"{schema.model_name}.update() needs at least one field=value")
-    assignments, params = parse_assignments(schema, values, allow_keys=False)
+    assignments, params = parse_assignments(schema, values, allow_keys=False, model=cls)
+    check_counter_options(schema, assignments, ttl, timestamp)
     keys = pk_values(doc, schema)
     if if_exists and (timestamp is not None or batch is not None):
         raise InvalidQuery("if_exists=True is a lightweight transaction: no timestamp or batch")
@@ -468,62 +519,77 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
         text, [*_options(ttl, timestamp), *params, *keys], consistency=consistency, timeout=timeout
     )
     if not if_exists:
-        # Queued in a batch or sent now: the document shows the new values either way;
-        # it records them as written only once they were (see _dispatch).
-        _apply_in_memory(doc, assignments)
-        yield from _dispatch(conn, request, batch, lambda: _resnapshot(doc, schema, assignments))
+        yield from _dispatch(
+            conn,
+            request,
+            batch,
+            lambda: _apply_update(doc, schema, assignments),
+            counter=any(a.column.type.counter for a, _ in assignments),
+        )
         return doc
     result = yield conn, request
-    if not lwt_outcome(type(doc), result)[0]:
+    if not lwt_outcome(cls, result)[0]:
         raise LWTFailed(
             f"{schema.model_name}.update(if_exists=True) was not applied: the row does not exist"
         )
-    _apply_in_memory(doc, assignments)
-    _resnapshot(doc, schema, assignments)
+    _apply_update(doc, schema, assignments)
     return doc
 
 
-def _apply_in_memory(doc: DocumentBase, assignments: Any) -> None:
+def _apply_update(doc: DocumentBase, schema: TableSchema, assignments: Any) -> None:
+    """After an update was applied: show it in the document and record what the table
+    now holds for the columns whose whole value is known."""
     values = doc.__dict__
+    loaded = doc.__pydantic_private__[_LOADED]  # type: ignore[index]
+    known = {c.name for c in loaded[0]} if loaded else set()
+    written: dict[str, Any] = {}
     for assignment, value in assignments:
         column = assignment.column
-        current = values.get(column.name)
-        op = assignment.op
-        if op == "set":
-            new = column.null_value() if value is None else value
-        elif op == "append":
-            new = [*(current or []), *value]
-        elif op == "prepend":
-            new = [*value, *(current or [])]
-        elif op == "add":
-            new = (
-                {**(current or {}), **value}
-                if isinstance(value, dict)
-                else set(current or ()) | set(value)
-            )
-        elif op == "remove":
-            if isinstance(current, dict):
-                new = {k: v for k, v in current.items() if k not in value}
-            elif isinstance(current, list):
-                new = [v for v in current if v not in value]
-            else:
-                new = set(current or ()) - set(value)
-        elif op == "incr":
-            new = (current or 0) + value
-        else:  # decr
-            new = (current or 0) - value
-        values[column.name] = new
-        doc.__pydantic_fields_set__.add(column.name)
+        name = column.name
+        if assignment.op == "set":
+            values[name] = column.null_value() if value is None else value
+        elif name in known:
+            values[name] = _changed(assignment.op, values.get(name), value)
+        else:  # only the change is known, not the result: leave the field unloaded
+            values[name] = None
+            doc.__pydantic_fields_set__.discard(name)
+            continue
+        doc.__pydantic_fields_set__.add(name)
+        written[name] = to_db(schema, column, values[name])
+    if loaded is None:  # a new document now knows its key (and what it set)
+        written.update((c.name, to_db(schema, c, values[c.name])) for c in schema.primary_key)
+    _record(doc, schema, written)
 
 
-def _resnapshot(doc: DocumentBase, schema: TableSchema, assignments: Any) -> None:
-    """After an update was sent: a loaded document now also knows the columns it wrote."""
-    if doc.__pydantic_private__[_LOADED] is not None:  # type: ignore[index]
-        values = doc.__dict__
-        written = {
-            a.column.name: to_db(schema, a.column, values[a.column.name]) for a, _ in assignments
-        }
-        _record(doc, schema, written)
+def _changed(op: str, current: Any, value: Any) -> Any:
+    """The value after a collection or counter change."""
+    if op == "append":
+        return [*(current or []), *value]
+    if op == "prepend":
+        return [*value, *(current or [])]
+    if op == "add":
+        if isinstance(value, dict):
+            return {**(current or {}), **value}
+        return set(current or ()) | set(value)
+    if op == "remove":
+        if isinstance(current, dict):
+            return {k: v for k, v in current.items() if k not in value}
+        if isinstance(current, list):
+            return [v for v in current if v not in value]
+        return set(current or ()) - set(value)
+    if op == "incr":
+        return (current or 0) + value
+    return (current or 0) - value  # decr
+
+
+def check_counter_options(schema: TableSchema, assignments: Any, ttl: Any, timestamp: Any) -> None:
+    if (ttl is not None or timestamp is not None) and any(
+        a.column.type.counter for a, _ in assignments
+    ):
+        raise InvalidQuery(
+            f"{schema.model_name}: counter updates take no ttl or timestamp (Cassandra "
+            "manages counter cells itself)"
+        )
 
 
 def delete_op(

@@ -18,7 +18,14 @@ from typing_extensions import Self
 
 from . import cql
 from .connection import Connection
-from .document import DocumentBase, from_db, to_db, unknown_field, validate_value
+from .document import (
+    DocumentBase,
+    from_db,
+    to_db,
+    unknown_field,
+    validate_field,
+    validate_value,
+)
 from .exceptions import DocumentNotFound, InvalidQuery, MultipleDocumentsFound
 from .execution import Operation, Request
 from .schema import Column, TableSchema
@@ -183,6 +190,12 @@ def _condition(schema: TableSchema, column: Column, op: str, raw: Any, key: str)
             raise InvalidQuery(f"{key}: __like needs a text column; {where} is {ctype.cql}")
         if not isinstance(raw, str):
             raise InvalidQuery(f"{key}: __like takes a pattern string such as 'abc%'")
+        if column.index is None or "sasi" not in (column.index.using or "").lower():
+            raise InvalidQuery(
+                f"{key}: LIKE needs a SASI index on {where}, even with allow_filtering(): "
+                "Indexed(using='org.apache.cassandra.index.sasi.SASIIndex', "
+                "options={'mode': 'CONTAINS'})"
+            )
         return Condition(column, op, raw)
     if ctype.is_multicell:
         raise InvalidQuery(
@@ -197,11 +210,17 @@ def _condition(schema: TableSchema, column: Column, op: str, raw: Any, key: str)
 
 
 def parse_assignments(
-    schema: TableSchema, values: Mapping[str, Any], *, allow_keys: bool
+    schema: TableSchema,
+    values: Mapping[str, Any],
+    *,
+    allow_keys: bool,
+    model: type[DocumentBase],
 ) -> tuple[list[tuple[cql.Assignment, Any]], list[Any]]:
     """``col=v`` sets (``None`` deletes the cell); ``col__append=[...]`` etc. change collections.
 
-    Returns (assignment, model value) pairs and the bound parameters in order.
+    A set value is validated as an assignment to the model's field would be (its
+    constraints and validators included).  Returns (assignment, model value) pairs
+    and the bound parameters in order.
     """
     pairs: list[tuple[cql.Assignment, Any]] = []
     params: list[Any] = []
@@ -236,6 +255,9 @@ def parse_assignments(
             db_value: Any = {to_db(schema, probe, k) for k in model_value}
         elif op == "remove" and ctype.collection == "list":
             model_value = validate_value(schema, column, list(raw), what="value")
+            db_value = to_db(schema, column, model_value)
+        elif op == "set" and raw is not None:
+            model_value = validate_field(model, column, raw)
             db_value = to_db(schema, column, model_value)
         else:
             if op == "remove":
@@ -487,14 +509,12 @@ class QuerySetBase(Generic[T]):
         return self.find(**filters)
 
     def limit(self, n: int | None) -> Self:
-        if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n <= 0):
-            raise InvalidQuery(f"limit() takes a positive int or None, not {n!r}")
-        return self._with(limit=n)
+        return self._with(limit=None if n is None else _positive(n, "limit()"))
 
     def per_partition_limit(self, n: int | None) -> Self:
-        if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n <= 0):
-            raise InvalidQuery(f"per_partition_limit() takes a positive int or None, not {n!r}")
-        return self._with(per_partition_limit=n)
+        return self._with(
+            per_partition_limit=None if n is None else _positive(n, "per_partition_limit()")
+        )
 
     def order_by(self, *columns: str) -> Self:
         """``order_by("-posted_at")``: clustering columns only, ``-`` for descending."""
@@ -544,9 +564,7 @@ class QuerySetBase(Generic[T]):
         return self._with(timeout=seconds)
 
     def fetch_size(self, n: int) -> Self:
-        if not isinstance(n, int) or n <= 0:
-            raise InvalidQuery(f"fetch_size() takes a positive int, not {n!r}")
-        return self._with(fetch_size=n)
+        return self._with(fetch_size=_positive(n, "fetch_size()"))
 
     def _names(self, names: Sequence[str], where: str) -> list[str]:
         schema = self._model._schema()
@@ -670,18 +688,21 @@ class QuerySetBase(Generic[T]):
         return found[0]
 
     def _count_op(self) -> Operation[int]:
-        conn, text, params = self._statement(count=True)
         spec = self._spec
+        if spec.per_partition_limit is not None:
+            raise InvalidQuery(
+                "count() cannot apply per_partition_limit(); count the rows of .all() instead"
+            )
+        conn, text, params = self._statement(count=True)
         result = yield (
             conn,
             Request(text, params, consistency=spec.consistency, timeout=spec.timeout),
         )
-        return int(result.current_rows[0][0])
+        count = int(result.current_rows[0][0])
+        return count if spec.limit is None else min(count, spec.limit)
 
     def _paginate_op(self, page_size: int, paging_state: bytes | None) -> Operation[Page[T]]:
-        if not isinstance(page_size, int) or page_size <= 0:
-            raise InvalidQuery(f"paginate() takes a positive page_size, not {page_size!r}")
-        conn, request = self._request(paging_state, page_size)
+        conn, request = self._request(paging_state, _positive(page_size, "paginate()"))
         result = yield conn, request
         items, state = self._page(result)
         return Page(items, state)
@@ -710,7 +731,9 @@ class QuerySetBase(Generic[T]):
         _key_only(schema, spec, "update()", full=True)
         if not values:
             raise InvalidQuery(f"{schema.model_name}: update() needs at least one field=value")
-        assignments, set_params = parse_assignments(schema, values, allow_keys=False)
+        assignments, set_params = parse_assignments(
+            schema, values, allow_keys=False, model=self._model
+        )
         text = cql.update(
             ref,
             tuple(a for a, _ in assignments),
@@ -725,6 +748,12 @@ class QuerySetBase(Generic[T]):
         ]
         request = Request(text, params, consistency=spec.consistency, timeout=spec.timeout)
         yield from _dispatch(conn, request, batch, _nothing)
+
+
+def _positive(n: Any, where: str) -> int:
+    if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
+        raise InvalidQuery(f"{where} takes a positive int, not {n!r}")
+    return n
 
 
 def _nothing() -> None:

@@ -21,8 +21,8 @@ _DDL_TIMEOUT = 60.0
 
 
 def _keyspace_of(model: type[DocumentBase]) -> tuple[TableSchema, Connection, str]:
-    schema, conn, _ = model._target()
-    return schema, conn, schema.keyspace or conn.keyspace  # type: ignore[return-value]
+    schema, conn, _ = model._target()  # raises when there is no keyspace
+    return schema, conn, schema.keyspace or conn.keyspace or ""
 
 
 def _ddl(conn: Connection, text: str) -> tuple[Connection, Request]:

@@ -733,7 +733,7 @@ async def test_limit_must_be_positive(front: Front, value: Any) -> None:
     queryset = front.models.Comment.find(id=KEY)
     with pytest.raises(InvalidQuery) as info:
         queryset.limit(value)
-    assert str(info.value) == f"limit() takes a positive int or None, not {value!r}"
+    assert str(info.value) == f"limit() takes a positive int, not {value!r}"
     with pytest.raises(InvalidQuery, match=r"per_partition_limit\(\) takes a positive int"):
         queryset.per_partition_limit(value)
 
@@ -746,7 +746,7 @@ async def test_fetch_size_and_page_size_must_be_positive(
     with pytest.raises(InvalidQuery, match=r"fetch_size\(\) takes a positive int"):
         queryset.fetch_size(value)
     message = await front.raises(InvalidQuery, queryset.paginate, value)
-    assert "paginate() takes a positive page_size" in message
+    assert "paginate() takes a positive int" in message
     assert session.untouched
 
 
@@ -809,13 +809,18 @@ async def test_operators_render_as_bind_markers(session: FakeSession) -> None:
         posted_at__lt=9,
         mentions__contains=KEY,
         reactions__contains_key="up",
-        message__like="he%",
     ).allow_filtering()
     assert str(queryset) == (
         f'SELECT {COMMENT_COLUMNS} FROM "ks"."comment" WHERE "id" = ? AND "posted_at" >= ? '
         'AND "posted_at" < ? AND "mentions" CONTAINS ? AND "reactions" CONTAINS KEY ? '
-        'AND "message" LIKE ? ALLOW FILTERING'
+        "ALLOW FILTERING"
     )
+
+
+async def test_like_needs_a_sasi_index_even_with_allow_filtering(session: FakeSession) -> None:
+    with pytest.raises(InvalidQuery, match="LIKE needs a SASI index on Comment.message"):
+        SYNC.Comment.find(message__like="he%").allow_filtering()
+    assert session.untouched
 
 
 async def test_token_restriction_text(session: FakeSession) -> None:
