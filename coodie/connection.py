@@ -8,6 +8,7 @@ and queries never touch the session directly.  Connections are registered by nam
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable
@@ -60,6 +61,7 @@ class Connection:
         self._prepared: OrderedDict[str, PreparedStatement] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._preparing: dict[tuple[int, str], asyncio.Future[PreparedStatement]] = {}
         # Rows come back as plain tuples; hydration maps them by position.  A session
         # configured the driver's legacy way (session.row_factory = ..., as cqlengine
         # does) cannot take execution profiles: its rows are turned into tuples instead.
@@ -85,16 +87,32 @@ class Connection:
                 self._prepared.popitem(last=False)
         return prepared
 
-    def prepare(self, cql: str) -> PreparedStatement:
-        return self._prepared.get(cql) or self.remember(cql, self.session.prepare(cql))
-
-    async def prepare_async(self, cql: str) -> PreparedStatement:
+    def cached(self, cql: str) -> PreparedStatement | None:
+        """The prepared statement for ``cql`` if cached, marked as recently used (LRU)."""
         found = self._prepared.get(cql)
         if found is not None:
+            with contextlib.suppress(KeyError):  # evicted by another thread: still usable
+                self._prepared.move_to_end(cql)
+        return found
+
+    def prepare(self, cql: str) -> PreparedStatement:
+        return self.cached(cql) or self.remember(cql, self.session.prepare(cql))
+
+    async def prepare_async(self, cql: str) -> PreparedStatement:
+        found = self.cached(cql)
+        if found is not None:
             return found
+        # Concurrent first uses of one statement wait for a single PREPARE.
         loop = asyncio.get_running_loop()
-        prepared = await loop.run_in_executor(None, self.session.prepare, cql)
-        return self.remember(cql, prepared)
+        key = (id(loop), cql)
+        pending = self._preparing.get(key)
+        if pending is None:
+            pending = self._preparing[key] = loop.run_in_executor(None, self.session.prepare, cql)
+            try:
+                return self.remember(cql, await asyncio.shield(pending))
+            finally:
+                del self._preparing[key]
+        return await asyncio.shield(pending)
 
     def forget_prepared(self) -> None:
         """Drop cached statements (after DDL that changes a table's columns)."""
@@ -153,11 +171,13 @@ class Connection:
     def execute_async(self, request: AnyRequest) -> Awaitable[Any]:
         """Awaitable result.  When the statement is already prepared (the usual case) this
         is the asyncio future fed by the driver's callbacks, without a coroutine around it."""
-        if isinstance(request, BatchRequest) or (
-            request.prepare and request.cql not in self._prepared
-        ):
+        if isinstance(request, BatchRequest):
             return self._prepare_then_execute(request)
-        prepared = self._prepared.get(request.cql) if request.prepare else None
+        if not request.prepare:
+            return self._future(request, None)
+        prepared = self.cached(request.cql)
+        if prepared is None:
+            return self._prepare_then_execute(request)
         return self._future(request, prepared)
 
     async def _prepare_then_execute(self, request: AnyRequest) -> Any:
@@ -215,9 +235,16 @@ def _resolve(waiter: asyncio.Future[Any], future: ResponseFuture, exc: Any, lega
 
 
 def register(connection: Connection, *, default: bool = False) -> Connection:
-    """Register a connection under its name; ``default=True`` also makes it the default."""
+    """Register a connection under its name; ``default=True`` also makes it the default.
+
+    A connection registered before under the same name is closed, and every name that
+    pointed to it (e.g. the default) now points to the new one.
+    """
     previous = _connections.get(connection.name)
     if previous is not None and previous is not connection:
+        for name, conn in list(_connections.items()):
+            if conn is previous:
+                _connections[name] = connection
         previous.close()
     _connections[connection.name] = connection
     if default and connection.name != DEFAULT:

@@ -282,7 +282,7 @@ def _dispatch(
 
 
 class WriteOptions(TypedDict, total=False):
-    """Options of ``save()``; ``update()`` and ``delete()`` take the same and ``if_exists``."""
+    """Options of ``save()``; ``update()`` takes the same plus ``if_exists``."""
 
     ttl: int | None
     timestamp: int | datetime | None

@@ -18,7 +18,10 @@ class ConfigurationError(CoodieError):
 
 
 class DefinitionError(ConfigurationError, TypeError):
-    """A model class is defined in a way Cassandra cannot store (raised at class creation)."""
+    """A model class is defined in a way Cassandra cannot store.
+
+    Raised at class creation, or on first use for a model whose annotations could not
+    be resolved when it was defined (forward references)."""
 
 
 class InvalidQuery(CoodieError, ValueError):
@@ -47,8 +50,8 @@ class MultipleDocumentsFound(CoodieError, LookupError):
 class LWTFailed(CoodieError):
     """A conditional write (``IF ...``) was not applied.
 
-    ``existing`` holds the row Cassandra returned (a document, or a dict of the
-    columns Cassandra sent back when they do not form a whole document).
+    ``existing`` holds the row that prevented it, when Cassandra sends one back
+    (``insert()`` returns it in its result instead of raising).
     """
 
     def __init__(self, message: str, existing: Any = None) -> None:

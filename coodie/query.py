@@ -28,7 +28,7 @@ from .document import (
 )
 from .exceptions import DocumentNotFound, InvalidQuery, MultipleDocumentsFound
 from .execution import Operation, Request
-from .schema import Column, TableSchema
+from .schema import Column, Index, TableSchema
 
 T = TypeVar("T")
 
@@ -289,26 +289,71 @@ def _partition_restricted(schema: TableSchema, by: Mapping[str, list[Condition]]
 def filtering_reasons(schema: TableSchema, spec: QuerySpec) -> list[str]:
     """Why Cassandra would need ALLOW FILTERING for this query (empty: it would not)."""
     by = _restrictions(spec)
+    # Key columns with their own index may be filtered on like any indexed column.
+    served = {
+        c.name
+        for c in schema.primary_key
+        if c.index is not None
+        and c.name in by
+        and all(_index_serves(c.index, x.op, c.type.cql) for x in by[c.name])
+    }
+    indexed_used = len(served)
     reasons: list[str] = []
     full_partition = _partition_restricted(schema, by)
     missing = [c.name for c in schema.partition_key if c.name not in by]
-    if len(missing) < len(schema.partition_key) and missing:
+    partly = [c.name for c in schema.partition_key if c.name in by and c.name not in served]
+    if partly and missing:
         reasons.append(
             f"the partition key ({', '.join(c.name for c in schema.partition_key)}) is only "
             f"partly restricted; add = or __in filters on {', '.join(missing)}"
         )
     for col in schema.partition_key:
+        if col.name in served:
+            continue
         for cond in by.get(col.name, ()):
             if cond.op not in ("eq", "in"):
                 reasons.append(
                     f"{col.name}__{cond.op} on a partition key column (only = and __in, or "
                     "pk__token__... ranges, select partitions)"
                 )
-    # Clustering filters must follow the clustering order: = or __in on a prefix, then
-    # at most one range.  ``blocked`` says why the next one cannot be used.
+    reasons += clustering_reasons(schema, by, full_partition, skip=served)
+    for col in schema.data_columns:
+        for cond in by.get(col.name, ()):
+            index = col.index
+            if index is None:
+                reasons.append(
+                    f"{col.name} is not part of the primary key and has no index "
+                    f"(add Indexed() to {schema.model_name}.{col.name})"
+                )
+            elif not _index_serves(index, cond.op, col.type.cql):
+                reasons.append(f"the index on {col.name} cannot serve __{cond.op}")
+            else:
+                indexed_used += 1
+    if indexed_used > 1 and not all(
+        col.index is not None and col.index.is_sai
+        for col in schema.columns
+        if col.name in by and (not col.is_key or col.name in served)
+    ):
+        reasons.append("more than one indexed column is restricted")
+    return reasons
+
+
+def clustering_reasons(
+    schema: TableSchema,
+    by: Mapping[str, list[Condition]],
+    full_partition: bool,
+    *,
+    skip: set[str] | frozenset[str] = frozenset(),
+) -> list[str]:
+    """Clustering filters must follow the clustering order: = or __in on a prefix, then
+    at most one range.  (Columns in ``skip`` are answered by their own index.)"""
+    reasons = []
     blocked: str | None = None if full_partition else "the partition key is not restricted"
     for col in schema.clustering:
         conds = by.get(col.name, [])
+        if col.name in skip:
+            blocked = blocked or f"clustering column {col.name} (before it) is filtered by index"
+            continue
         if not conds:
             blocked = blocked or f"clustering column {col.name} (before it) is not restricted"
             continue
@@ -319,36 +364,17 @@ def filtering_reasons(schema: TableSchema, spec: QuerySpec) -> list[str]:
             reasons.append(f"{col.name} is restricted although {blocked}")
         if any(c.op in _RANGE for c in conds):
             blocked = blocked or f"{col.name} (before it) has a range"
-    indexed_used = 0
-    for col in schema.data_columns:
-        for cond in by.get(col.name, ()):
-            index = col.index
-            if index is None:
-                reasons.append(
-                    f"{col.name} is not part of the primary key and has no index "
-                    f"(add Indexed() to {schema.model_name}.{col.name})"
-                )
-            elif not _index_serves(index.target, index.using, cond.op, col.type.cql):
-                reasons.append(f"the index on {col.name} cannot serve __{cond.op}")
-            else:
-                indexed_used += 1
-    if indexed_used > 1 and not all(
-        col.index is not None and col.index.using == "sai"
-        for col in schema.data_columns
-        if col.name in by
-    ):
-        reasons.append("more than one indexed column is restricted")
     return reasons
 
 
-def _index_serves(target: str, using: str | None, op: str, cql_type: str) -> bool:
+def _index_serves(index: Index, op: str, cql_type: str) -> bool:
     """Which filters an index answers: legacy 2i only =/CONTAINS; SAI adds ranges on
     non-text types; SASI adds ranges and LIKE (Cassandra 5.0's SAI has no LIKE)."""
-    if using is not None:
-        lowered = using.lower()
-        if "sasi" in lowered:
+    target = index.target
+    if index.using is not None:
+        if "sasi" in index.using.lower():
             return op in ("eq", "like", *_RANGE)
-        if lowered == "sai" or "storageattached" in lowered:
+        if index.is_sai:
             if op in _RANGE:
                 return cql_type not in ("text", "ascii")
             if op == "contains":
@@ -438,7 +464,13 @@ def _key_only(schema: TableSchema, spec: QuerySpec, what: str, *, full: bool) ->
             f"({', '.join(c.name for c in schema.partition_key)}) with = or __in"
         )
     if not full:
-        _check_clustering_prefix(schema, by, what)
+        reasons = clustering_reasons(schema, by, True)
+        if reasons:
+            raise InvalidQuery(
+                f"{schema.model_name}: {what} cannot use these clustering filters ("
+                + "; ".join(reasons)
+                + "); restrict the clustering columns in order, with a range only on the last"
+            )
     if full:
         missing = [
             c.name
@@ -454,25 +486,6 @@ def _key_only(schema: TableSchema, spec: QuerySpec, what: str, *, full: bool) ->
         raise InvalidQuery(
             f"{model}: {what} does not take limit(), order_by() or allow_filtering()"
         )
-
-
-def _check_clustering_prefix(
-    schema: TableSchema, by: Mapping[str, list[Condition]], what: str
-) -> None:
-    """Clustering filters of a DELETE: = or __in on a prefix, then at most one range."""
-    ended_by: str | None = None
-    for col in schema.clustering:
-        conds = by.get(col.name, [])
-        if not conds:
-            ended_by = ended_by or f"{col.name} is not restricted"
-            continue
-        if ended_by is not None:
-            raise InvalidQuery(
-                f"{schema.model_name}: {what} cannot restrict {col.name} because {ended_by}; "
-                "restrict the clustering columns in order, with a range only on the last"
-            )
-        if any(c.op in _RANGE for c in conds):
-            ended_by = f"{col.name} has a range"
 
 
 # -- the queryset -------------------------------------------------------------------------------

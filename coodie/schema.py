@@ -63,6 +63,10 @@ class Index:
     def custom(self) -> bool:
         return self.using is not None
 
+    @property
+    def is_sai(self) -> bool:
+        return self.using == "sai"
+
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one per field
 class Column:
@@ -307,8 +311,8 @@ def _index(marker: Indexed, table: str, column: str, ctype: ColumnType, where: s
             raise DefinitionError(f"{where}: Indexed(on=...) applies to collections only")
         target = column
     using = marker.using
-    if using is not None and using.lower() in ("sai", "storageattachedindex"):
-        using = "sai"
+    if using is not None and (using.lower() == "sai" or "storageattached" in using.lower()):
+        using = "sai"  # one spelling, so that every check recognises SAI the same way
     return Index(name=name, target=target, using=using, options=marker.options)
 
 

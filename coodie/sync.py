@@ -28,6 +28,11 @@ class QuerySet(QuerySetBase[T], Generic[T]):
 
     __slots__ = ()
 
+    def values_list(self, *names: str, flat: bool = False) -> QuerySet[Any]:
+        """Rows as tuples of these columns (or single values with ``flat=True``)."""
+        values: QuerySet[Any] = super().values_list(*names, flat=flat)
+        return values
+
     # Terminal methods.
     def all(self) -> list[T]:
         return run(self._all_op())

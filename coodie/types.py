@@ -37,8 +37,9 @@ class ColumnType:
 
     ``to_db`` and ``from_db`` convert non-null values (``None`` when no conversion
     is needed); ``empty`` builds the value a null collection reads back as;
-    ``collection`` is set for non-frozen collections (which Cassandra stores cell by
-    cell: empty ones are never written, and they can be indexed by values or keys).
+    ``collection`` names the kind of list, set or map (frozen or not); ``is_multicell``
+    tells the non-frozen ones, which Cassandra stores cell by cell (an empty one is
+    null, and they are indexed by values, keys or entries).
     """
 
     cql: str
@@ -398,6 +399,11 @@ def _element(annotation: Any, where: str, *, role: str = "element") -> ColumnTyp
     resolved = _resolve(bare, markers, where, nested=True)
     if resolved.counter:
         raise DefinitionError(f"{where}: counters cannot be inside a collection or tuple")
+    if role in ("set element", "map key") and get_origin(bare) in (list, set, dict):
+        raise DefinitionError(
+            f"{where}: a {role} must be hashable in Python; use frozenset[...] or tuple[...] "
+            f"instead of {get_origin(bare).__name__}"
+        )
     if role in ("set element", "map key") and "duration" in resolved.cql:
         raise DefinitionError(
             f"{where}: Cassandra does not allow durations as a {role} (they have no order); "

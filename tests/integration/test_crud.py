@@ -351,3 +351,113 @@ async def test_failed_conditional_update_leaves_the_document_unchanged(api: Api,
     ghost = m.Item(shop=shop(), sku=1, name="before")
     await api.raises(LWTFailed, ghost.update, name="after", if_exists=True)
     assert ghost.name == "before"
+
+
+async def test_collection_change_on_an_unloaded_field_never_overwrites_it(api: Api, m: Any) -> None:
+    s = shop()
+    await api.wait(m.Item(shop=s, sku=1, tags=["x"], name="n").save())
+    partial = await api.wait(m.Item.find(shop=s).only("name").first())
+    await api.wait(partial.update(tags__append=["y"]))
+    assert partial.tags is None  # only the change is known, not the whole list
+    partial.name = "renamed"
+    await api.wait(partial.save())
+    fresh = m.Item(shop=s, sku=1)  # never loaded
+    await api.wait(fresh.update(tags__append=["z"]))
+    fresh.note = "n2"
+    await api.wait(fresh.save())
+    back = await api.wait(m.Item.get(shop=s, sku=1))
+    assert (back.tags, back.name, back.note) == (["x", "y", "z"], "renamed", "n2")
+
+
+async def test_batched_update_records_the_value_it_queued(api: Api, m: Any) -> None:
+    s = shop()
+    item = await api.wait(m.Item(shop=s, sku=1, name="a").save())
+    if api.name == "aio":
+        async with api.BatchQuery() as batch:
+            await item.update(name="b", batch=batch)
+            assert item.name == "a"  # nothing applied yet
+    else:
+        with api.BatchQuery() as batch:
+            item.update(name="b", batch=batch)
+            assert item.name == "a"
+    assert item.name == "b"
+    item.name = "c"
+    await api.wait(item.save())
+    assert (await api.wait(m.Item.get(shop=s, sku=1))).name == "c"
+
+
+async def test_update_enforces_field_constraints_and_validators(api: Api) -> None:
+    from typing import Annotated
+
+    from pydantic import Field, field_validator
+
+    from coodie.fields import PrimaryKey
+
+    class Strict(api.Document):  # type: ignore[name-defined,misc]
+        id: Annotated[int, PrimaryKey()]
+        name: Annotated[str, Field(max_length=5)] = ""
+        qty: Annotated[int, Field(ge=0)] = 0
+
+        @field_validator("name")
+        @classmethod
+        def not_bad(cls, value: str) -> str:
+            if value == "bad":
+                raise ValueError("bad name")
+            return value
+
+        class Settings:
+            name = "crud_strict"
+
+    await api.wait(Strict.sync_table())
+    doc = await api.wait(Strict(id=1).save())
+    for change, words in (
+        ({"name": "waytoolong"}, "at most 5"),
+        ({"qty": -5}, "greater than or equal to 0"),
+        ({"name": "bad"}, "bad name"),
+    ):
+        err = await api.raises(ValidationError, doc.update, **change)
+        assert "Strict." in str(err) and words in str(err)
+        assert err.errors()
+    await api.wait(doc.update(name="ok", qty=3))
+    assert (await api.wait(Strict.get(id=1))).qty == 3
+
+
+async def test_count_honours_limit(api: Api, m: Any) -> None:
+    s = shop()
+    for sku in range(5):
+        await api.wait(m.Item(shop=s, sku=sku).save())
+    assert await api.wait(m.Item.find(shop=s).limit(3).count()) == 3
+    assert await api.wait(m.Item.find(shop=s).count()) == 5
+    await api.raises(InvalidQuery, m.Item.find(shop=s).per_partition_limit(1).count)
+
+
+async def test_counter_rules_fail_before_io(api: Api, m: Any) -> None:
+    page = shop()
+    hits = m.Hits(page=page)
+    await api.raises(InvalidQuery, hits.insert)
+    err = await api.raises(InvalidQuery, hits.update, views__incr=1, ttl=60)
+    assert "no ttl or timestamp" in str(err)
+    logged = api.BatchQuery()
+    err = await api.raises(InvalidQuery, hits.update, views__incr=1, batch=logged)
+    assert "counter batch" in str(err)
+    counters = api.BatchQuery("COUNTER")
+    err = await api.raises(InvalidQuery, m.Item(shop=page, sku=1).save, batch=counters)
+    assert "counter batch" in str(err)
+    assert hits.views == 0  # nothing was applied
+
+
+async def test_empty_collection_is_not_rewritten(
+    api: Api, m: Any, keyspace: str, connection: Connection
+) -> None:
+    s = shop()
+    item = await api.wait(m.Item(shop=s, sku=1, tags=[]).save(timestamp=100))
+    item.name = "changed"
+    await api.wait(item.save(timestamp=200))
+    row = raw(
+        connection,
+        keyspace,
+        "SELECT writetime(name) AS wn FROM KS.crud_item WHERE shop=%s AND sku=1",
+        s,
+    )
+    assert row.wn == 200
+    assert tombstones(connection, keyspace, s) == 0  # tags=[] was never written as null
