@@ -56,7 +56,9 @@ BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
 # -- coodie (sync and asyncio fronts: same fields, same table) ------------------------
 
 
-class SyncRun(coodie.sync.Document):
+class RunFields(BaseModel):
+    """The fields, once; each front's model adds its ``Document`` base (a pydantic mixin)."""
+
     build_id: Annotated[str, PrimaryKey()]
     shard: Annotated[int, PrimaryKey(partition_key_index=1)]
     start_time: Annotated[datetime, ClusteringKey(order="DESC")]
@@ -71,25 +73,13 @@ class SyncRun(coodie.sync.Document):
     tags: list[str] = Field(default_factory=list)
     counts: dict[str, int] = Field(default_factory=dict)
 
+
+class SyncRun(coodie.sync.Document, RunFields):
     class Settings:
         name = TABLE
 
 
-class AioRun(coodie.aio.Document):
-    build_id: Annotated[str, PrimaryKey()]
-    shard: Annotated[int, PrimaryKey(partition_key_index=1)]
-    start_time: Annotated[datetime, ClusteringKey(order="DESC")]
-    id: UUID = Field(default_factory=uuid4)
-    release_id: Annotated[Optional[UUID], Indexed()] = None
-    group_id: Optional[UUID] = None
-    status: str = "created"
-    investigation_status: str = "not_investigated"
-    heartbeat: int = 0
-    end_time: Optional[datetime] = None
-    scylla_version: Optional[str] = None
-    tags: list[str] = Field(default_factory=list)
-    counts: dict[str, int] = Field(default_factory=dict)
-
+class AioRun(coodie.aio.Document, RunFields):
     class Settings:
         name = TABLE
 
