@@ -69,14 +69,14 @@ class QuerySet(QuerySetBase[T], Generic[T]):
         await arun(self._update_op({**(values or {}), **fields}, ttl, timestamp, batch))
 
     async def __aiter__(self) -> AsyncIterator[T]:
-        conn, request = self._request()
-        while True:
-            items, state = self._page(await conn.execute_async(request))
-            for item in items:
+        """Stream every row, one page (``fetch_size`` rows) in memory at a time."""
+        page = await arun(self._page_op(None))
+        for item in page.items:
+            yield item
+        while page.paging_state is not None:
+            page = await arun(self._page_op(page.paging_state))
+            for item in page.items:
                 yield item
-            if state is None:
-                return
-            request.paging_state = state
 
 
 class BatchQuery(BatchBase):

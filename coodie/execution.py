@@ -3,8 +3,7 @@
 Every operation is written once, as a generator that yields ``Request`` (or
 ``BatchRequest``) objects and receives the driver's result for each.  ``run`` drives
 such a generator with blocking calls; ``arun`` drives the same generator with
-``await``.  That is the difference between ``coodie.sync`` and ``coodie.aio``; the only
-other code of their own is the page loop of ``for``/``async for`` over a queryset.
+``await``.  That is the whole difference between ``coodie.sync`` and ``coodie.aio``.
 """
 
 from __future__ import annotations

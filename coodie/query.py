@@ -652,9 +652,6 @@ class QuerySetBase(Generic[T]):
             tuple(from_db(c, v) for c, v in zip(cols, r, strict=True)) for r in rows
         ]
 
-    def _page(self, result: Any) -> tuple[list[T], bytes | None]:
-        return self._converter()(result.current_rows), result.paging_state
-
     def __str__(self) -> str:
         try:
             return self._statement()[1]
@@ -673,15 +670,12 @@ class QuerySetBase(Generic[T]):
     # -- operations ----------------------------------------------------------------------------
 
     def _all_op(self) -> Operation[list[T]]:
-        conn, request = self._request()
-        items: list[T] = []
-        convert = self._converter()
-        while True:
-            result = yield conn, request
-            items.extend(convert(result.current_rows))
-            if result.paging_state is None:
-                return items
-            request = dataclasses.replace(request, paging_state=result.paging_state)
+        page = yield from self._page_op(None)
+        items = page.items
+        while page.paging_state is not None:  # every page, never just the first
+            page = yield from self._page_op(page.paging_state)
+            items.extend(page.items)
+        return items
 
     def _first_op(self) -> Operation[T | None]:
         found = yield from self.limit(1)._all_op()
@@ -715,10 +709,15 @@ class QuerySetBase(Generic[T]):
         return count if spec.limit is None else min(count, spec.limit)
 
     def _paginate_op(self, page_size: int, paging_state: bytes | None) -> Operation[Page[T]]:
-        conn, request = self._request(paging_state, _positive(page_size, "paginate()"))
+        return self._page_op(paging_state, _positive(page_size, "paginate()"))
+
+    def _page_op(
+        self, paging_state: bytes | None, page_size: int | None = None
+    ) -> Operation[Page[T]]:
+        """One page; iterating a queryset runs this until the paging state is None."""
+        conn, request = self._request(paging_state, page_size)
         result = yield conn, request
-        items, state = self._page(result)
-        return Page(items, state)
+        return Page(self._converter()(result.current_rows), result.paging_state)
 
     def _delete_op(self, timestamp: Any = None, batch: Any = None) -> Operation[None]:
         from .document import _dispatch, write_timestamp

@@ -67,13 +67,12 @@ class QuerySet(QuerySetBase[T], Generic[T]):
         run(self._update_op({**(values or {}), **fields}, ttl, timestamp, batch))
 
     def __iter__(self) -> Iterator[T]:
-        conn, request = self._request()
-        while True:
-            items, state = self._page(conn.execute(request))
-            yield from items
-            if state is None:
-                return
-            request.paging_state = state
+        """Stream every row, one page (``fetch_size`` rows) in memory at a time."""
+        page = run(self._page_op(None))
+        yield from page.items
+        while page.paging_state is not None:
+            page = run(self._page_op(page.paging_state))
+            yield from page.items
 
 
 class BatchQuery(BatchBase):
