@@ -142,8 +142,13 @@ class Document(ops.DocumentBase):
         await arun(ops.delete_op(self, **options))
 
     @classmethod
-    async def sync_table(cls, *, dry_run: bool = False) -> list[str]:
-        return await arun(schema_sync.sync_table_op(cls, dry_run=dry_run))
+    async def sync_table(
+        cls, *, dry_run: bool = False, wait_for_indexes: float = 60.0
+    ) -> list[str]:
+        """Create the table, or add missing columns and indexes; returns the CQL run."""
+        return await arun(
+            schema_sync.sync_table_op(cls, dry_run=dry_run, wait_for_indexes=wait_for_indexes)
+        )
 
     @classmethod
     async def drop_table(cls) -> None:

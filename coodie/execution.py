@@ -8,6 +8,8 @@ such a generator with blocking calls; ``arun`` drives the same generator with
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, Union
@@ -76,26 +78,50 @@ class BatchRequest:
 
 
 AnyRequest = Union[Request, BatchRequest]
-Operation = Generator[tuple["Connection", AnyRequest], Any, T]
+Operation = Generator[tuple["Connection", Union[AnyRequest, "Pause"]], Any, T]
+
+
+@dataclass(slots=True)
+class Pause:
+    """Wait before the next request (``time.sleep`` or ``asyncio.sleep``, by front)."""
+
+    seconds: float
 
 
 def run(operation: Operation[T]) -> T:
-    """Drive an operation with blocking driver calls."""
+    """Drive an operation with blocking driver calls; errors are raised inside it."""
     try:
         conn, request = next(operation)
         while True:
-            conn, request = operation.send(conn.execute(request))
+            if isinstance(request, Pause):
+                time.sleep(request.seconds)
+                conn, request = operation.send(None)
+                continue
+            try:
+                result = conn.execute(request)
+            except Exception as exc:
+                conn, request = operation.throw(exc)
+            else:
+                conn, request = operation.send(result)
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
 
 
 async def arun(operation: Operation[T]) -> T:
-    """Drive an operation on the running asyncio loop."""
+    """Drive an operation on the running asyncio loop; errors are raised inside it."""
     try:
         conn, request = next(operation)
         while True:
-            result = await conn.execute_async(request)
-            conn, request = operation.send(result)
+            if isinstance(request, Pause):
+                await asyncio.sleep(request.seconds)
+                conn, request = operation.send(None)
+                continue
+            try:
+                result = await conn.execute_async(request)
+            except Exception as exc:
+                conn, request = operation.throw(exc)
+            else:
+                conn, request = operation.send(result)
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
 
@@ -104,6 +130,7 @@ __all__ = [
     "AnyRequest",
     "BatchRequest",
     "Operation",
+    "Pause",
     "Request",
     "arun",
     "consistency_level",

@@ -7,6 +7,8 @@ keys or column types raise ``SchemaMismatch`` listing each one.
 
 from __future__ import annotations
 
+import time
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,7 +16,7 @@ from . import cql
 from .connection import Connection, get_connection
 from .document import DocumentBase
 from .exceptions import ConfigurationError, SchemaMismatch
-from .execution import Operation, Request
+from .execution import Operation, Pause, Request
 from .schema import TableSchema, check_identifier
 
 _DDL_TIMEOUT = 60.0
@@ -29,7 +31,15 @@ def _ddl(conn: Connection, text: str) -> tuple[Connection, Request]:
     return conn, Request(text, (), prepare=False, timeout=_DDL_TIMEOUT)
 
 
-def sync_table_op(model: type[DocumentBase], *, dry_run: bool = False) -> Operation[list[str]]:
+def sync_table_op(
+    model: type[DocumentBase], *, dry_run: bool = False, wait_for_indexes: float = 60.0
+) -> Operation[list[str]]:
+    """Create or extend the table; see the module docstring.
+
+    An index added to a table that already holds rows is built in the background, and
+    queries on it fail until it is built: the operation waits up to
+    ``wait_for_indexes`` seconds for Cassandra to list it as built (0: do not wait).
+    """
     schema, conn, keyspace = _keyspace_of(model)
     result = yield (
         conn,
@@ -66,6 +76,7 @@ def sync_table_op(model: type[DocumentBase], *, dry_run: bool = False) -> Operat
             cql.add_column(schema, keyspace, c) for c in schema.columns if c.db_name not in live
         )
     wanted = [c for c in schema.columns if c.index is not None]
+    pending: set[str] = set()
     if wanted:
         # Index names are unique per keyspace, not per table: read them all.
         result = yield (
@@ -92,12 +103,42 @@ def sync_table_op(model: type[DocumentBase], *, dry_run: bool = False) -> Operat
                 )
             if owner is None and index.target not in targets:
                 statements.append(cql.create_index(schema, keyspace, column, index))
+                pending.add(index.name)
     if not dry_run:
         for text in statements:
             yield _ddl(conn, text)
         if statements:
             conn.forget_prepared()
+        if live and wait_for_indexes > 0:
+            building = {c.index.name for c in wanted if c.index and c.index.name in pending}
+            yield from _wait_for_indexes(conn, keyspace, building, wait_for_indexes)
     return statements
+
+
+def _wait_for_indexes(
+    conn: Connection, keyspace: str, names: set[str], limit: float
+) -> Operation[None]:
+    deadline = time.monotonic() + limit
+    while names:
+        try:
+            result = yield (
+                conn,
+                Request(
+                    'SELECT index_name FROM system."IndexInfo" WHERE table_name = ?', (keyspace,)
+                ),
+            )
+        except Exception:  # a cluster without this table: nothing to wait on
+            return
+        names -= {r[0] for r in result.current_rows}
+        if names and time.monotonic() > deadline:
+            warnings.warn(
+                f"indexes {', '.join(sorted(names))} of keyspace {keyspace} are still being "
+                f"built after {limit:g}s; queries on them fail until they are",
+                stacklevel=2,
+            )
+            return
+        if names:
+            yield conn, Pause(0.2)
 
 
 def _differences(schema: TableSchema, live: Mapping[str, Any]) -> list[str]:

@@ -138,8 +138,11 @@ class Document(ops.DocumentBase):
         run(ops.delete_op(self, **options))
 
     @classmethod
-    def sync_table(cls, *, dry_run: bool = False) -> list[str]:
-        return run(schema_sync.sync_table_op(cls, dry_run=dry_run))
+    def sync_table(cls, *, dry_run: bool = False, wait_for_indexes: float = 60.0) -> list[str]:
+        """Create the table, or add missing columns and indexes; returns the CQL run."""
+        return run(
+            schema_sync.sync_table_op(cls, dry_run=dry_run, wait_for_indexes=wait_for_indexes)
+        )
 
     @classmethod
     def drop_table(cls) -> None:

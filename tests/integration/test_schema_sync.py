@@ -978,3 +978,39 @@ async def test_sync_table_via_sync_front_directly(keyspace: str, connection: Con
     assert Plain.sync_table() == []
     Plain.drop_table()
     assert live_table(connection.session, keyspace, table) is None
+
+
+async def test_sync_table_waits_for_a_new_index_on_a_populated_table(
+    api: Any, keyspace: str, connection: Any
+) -> None:
+    from typing import Annotated
+
+    from coodie.fields import Indexed, PrimaryKey
+
+    table = f"idx_wait_{uuid.uuid4().hex[:8]}"
+
+    class Before(api.Document):  # type: ignore[name-defined,misc]
+        id: Annotated[int, PrimaryKey()]
+        color: str = ""
+
+        class Settings:
+            name = table
+
+    class After(api.Document):  # type: ignore[name-defined,misc]
+        id: Annotated[int, PrimaryKey()]
+        color: Annotated[str, Indexed()] = ""
+
+        class Settings:
+            name = table
+
+    await api.wait(Before.sync_table())
+    for i in range(3000):
+        connection.session.execute(
+            f'INSERT INTO "{keyspace}"."{table}" (id, color) VALUES (%s, %s)',
+            (i, "red" if i % 100 == 0 else "blue"),
+        )
+    created = await api.wait(After.sync_table())
+    assert any("CREATE INDEX" in c for c in created)
+    # Right after sync_table returns, the index answers (no ReadFailure while it builds).
+    reds = await api.wait(After.find(color="red").all())
+    assert len(reds) == 30
