@@ -23,6 +23,8 @@ from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.query import PreparedStatement, tuple_factory
 
 import coodie.sync
+from coodie.connection import contact_points
+from coodie.exceptions import ConfigurationError
 
 from .models import KEY_NAMES, NAMES, TABLE, SyncRun, make_cqlengine_model, new_rows, params
 
@@ -30,20 +32,11 @@ DDL_TIMEOUT = 120.0
 
 
 def parse_hosts(hosts: str) -> tuple[list[str], int | None]:
-    """``"h1,h2"`` or ``"h1:9043,h2:9043"`` -> contact points and port (as coodie does)."""
-    points: list[str] = []
-    ports: set[int] = set()
-    for raw in hosts.split(","):
-        host = raw.strip()
-        if not host:
-            continue
-        if host.count(":") == 1:
-            host, port = host.split(":")
-            ports.add(int(port))
-        points.append(host)
-    if len(ports) > 1:
-        raise SystemExit(f"--hosts uses different ports {sorted(ports)}; use one port")
-    return points, (ports.pop() if ports else None)
+    """``"h1,h2"`` or ``"h1:9043,h2:9043"`` -> contact points and port, as coodie reads them."""
+    try:
+        return contact_points(hosts)
+    except ConfigurationError as exc:
+        raise SystemExit(f"--hosts: {exc}") from None
 
 
 @dataclass

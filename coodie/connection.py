@@ -286,9 +286,7 @@ def connect(
     if session is None:
         if hosts is None:
             raise ConfigurationError("init_coodie needs hosts=[...] or session=<driver Session>")
-        if isinstance(hosts, str):
-            hosts = [h.strip() for h in hosts.split(",") if h.strip()]
-        points, port = _contact_points(list(hosts))
+        points, port = contact_points(hosts)
         if port is not None:
             driver_options.setdefault("port", port)
         if not {"execution_profiles", "load_balancing_policy"} & driver_options.keys():
@@ -309,10 +307,15 @@ def connect(
     return register(conn)
 
 
-def _contact_points(hosts: list[str]) -> tuple[list[str], int | None]:
+def contact_points(hosts: str | list[str] | tuple[str, ...]) -> tuple[list[str], int | None]:
+    """``"h1,h2"``, ``"h1:9043,h2:9043"`` or a list of those -> contact points and port."""
+    if isinstance(hosts, str):
+        hosts = hosts.split(",")
     points: list[str] = []
     ports: set[int] = set()
-    for host in hosts:
+    for host in (h.strip() for h in hosts):
+        if not host:
+            continue
         if host.count(":") == 1:
             host, port = host.split(":")
             ports.add(int(port))
@@ -326,6 +329,7 @@ __all__ = [
     "DEFAULT",
     "Connection",
     "connect",
+    "contact_points",
     "get_connection",
     "register",
     "unregister",

@@ -33,7 +33,7 @@ def unique(prefix: str) -> str:
 
 def driver_cluster() -> Cluster:
     """A plain driver cluster for the same nodes the tests use (``host:port`` understood)."""
-    points, port = registry_module._contact_points(cluster_hosts())
+    points, port = registry_module.contact_points(cluster_hosts())
     return Cluster(contact_points=points, port=port or 9042)
 
 
@@ -259,7 +259,7 @@ async def test_reinit_replaces_and_closes(
 async def test_hosts_as_string_with_port(
     api: Api, keyspace: str, registry: dict[str, Connection]
 ) -> None:
-    points, port = registry_module._contact_points(cluster_hosts())
+    points, port = registry_module.contact_points(cluster_hosts())
     hosts = ", ".join(f"{p}:{port or 9042}" for p in points)
     conn = await api.wait(api.module.init_coodie(hosts=hosts, keyspace=keyspace, name="by_string"))
     try:
