@@ -34,8 +34,9 @@ from cassandra.query import BatchStatement, bind_params
 
 import coodie.aio
 import coodie.sync
-from coodie.document import save_op
+from coodie.document import hydrator, table_schema
 from coodie.execution import Operation
+from coodie.writes import save_op
 
 from .env import Env, Flavour
 from .models import (
@@ -642,7 +643,7 @@ def _user_inputs(env: Env, n: int) -> list[dict[str, Any]]:
 
 def coodie_hydrator() -> Any:
     """The hydrator coodie's queries use for a full-row select of ``SyncRun``."""
-    return SyncRun._hydrator(SyncRun._schema().columns)
+    return hydrator(SyncRun, table_schema(SyncRun).columns)
 
 
 def build_hydrate(env: Env, ops: int) -> dict[str, Case]:

@@ -4,8 +4,9 @@ Models live in ``coodie.sync`` (blocking) or ``coodie.aio`` (asyncio); field mar
 in ``coodie.fields``; errors in ``coodie.exceptions``.
 """
 
-from .document import InsertResult
-from .query import Page, Token
+from .clauses import Token
+from .query import Page
+from .writes import InsertResult
 
 __version__ = "0.1.0"
 

@@ -1,14 +1,13 @@
-"""The asyncio API: the same classes and names as ``coodie.sync``, awaited.
+"""The asyncio API: ``Document``, ``QuerySet``, ``BatchQuery`` and ``init_coodie``, awaited.
 
-A model written for ``coodie.sync`` works here with only its import changed.  The
-operations are the shared generators of ``coodie.document``/``query``/``schema_sync``,
-driven by ``execution.arun`` on the running loop.
+Every method is one line over the shared operations (``coodie.writes``,
+``coodie.query``, ``coodie.schema_sync``), driven by ``execution.arun`` on the running
+loop.  ``coodie/sync.py`` is generated from this file by ``scripts/unasync.py``: edit
+this one, then run ``python scripts/unasync.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from types import TracebackType
@@ -16,11 +15,11 @@ from typing import Any, Generic, TypeVar
 
 from typing_extensions import Self, Unpack
 
-from . import document as ops
-from . import schema_sync
+from . import query, schema_sync, writes
 from .batch import BatchBase
 from .connection import Connection, connect, unregister
-from .execution import arun
+from .document import DocumentBase, table_schema
+from .execution import acall, arun
 from .query import Page, QuerySetBase
 
 T = TypeVar("T")
@@ -37,24 +36,26 @@ class QuerySet(QuerySetBase[T], Generic[T]):
         return values
 
     async def all(self) -> list[T]:
-        return await arun(self._all_op())
+        return await arun(query.all_op(self))
 
     async def first(self) -> T | None:
-        return await arun(self._first_op())
+        op = query.first_op(self)  # (apart, so that mypy infers T from self)
+        return await arun(op)
 
     async def get(self) -> T:
-        return await arun(self._get_op())
+        return await arun(query.one_op(self))
 
     async def count(self) -> int:
-        return await arun(self._count_op())
+        return await arun(query.count_op(self))
 
     async def paginate(self, page_size: int, paging_state: bytes | None = None) -> Page[T]:
-        return await arun(self._paginate_op(page_size, paging_state))
+        """One page and the state to pass back for the next (see docs/queries.md)."""
+        return await arun(query.paginate_op(self, page_size, paging_state))
 
     async def delete(
         self, *, timestamp: int | datetime | None = None, batch: BatchQuery | None = None
     ) -> None:
-        await arun(self._delete_op(timestamp, batch))
+        await arun(query.delete_op(self, timestamp, batch))
 
     async def update(
         self,
@@ -66,21 +67,22 @@ class QuerySet(QuerySetBase[T], Generic[T]):
         batch: BatchQuery | None = None,
         **fields: Any,
     ) -> None:
-        await arun(self._update_op({**(values or {}), **fields}, ttl, timestamp, batch))
+        await arun(query.update_op(self, {**(values or {}), **fields}, ttl, timestamp, batch))
 
     async def __aiter__(self) -> AsyncIterator[T]:
         """Stream every row, one page (``fetch_size`` rows) in memory at a time."""
-        page = await arun(self._page_op(None))
+        page = await arun(query.page_op(self))
         for item in page.items:
             yield item
         while page.paging_state is not None:
-            page = await arun(self._page_op(page.paging_state))
+            page = await arun(query.page_op(self, page.paging_state))
             for item in page.items:
                 yield item
 
 
 class BatchQuery(BatchBase):
-    """``async with BatchQuery() as batch: await doc.save(batch=batch)``."""
+    """``async with BatchQuery() as batch: await doc.save(batch=batch)``; runs on a clean
+    exit of the block, never when it raised."""
 
     async def __aenter__(self) -> Self:
         return self
@@ -95,8 +97,8 @@ class BatchQuery(BatchBase):
         await arun(self._execute_op())
 
 
-class Document(ops.DocumentBase):
-    """Base class of asyncio models; see docs/sync-and-async.md."""
+class Document(DocumentBase):
+    """Base class of asyncio models; see docs/models.md and docs/sync-and-async.md."""
 
     class Settings:
         abstract = True
@@ -113,8 +115,8 @@ class Document(ops.DocumentBase):
 
     @classmethod
     async def get(cls, /, **filters: Any) -> Self:
-        if ops.is_full_key(cls._schema(), filters):
-            return await arun(ops.get_op(cls, filters))
+        if writes.is_full_key(table_schema(cls), filters):
+            return await arun(writes.get_op(cls, filters))
         return await cls.find(**filters).get()
 
     @classmethod
@@ -125,21 +127,21 @@ class Document(ops.DocumentBase):
     async def create(cls, /, **fields: Any) -> Self:
         return await cls(**fields).save()
 
-    async def save(self, **options: Unpack[ops.WriteOptions]) -> Self:
+    async def save(self, **options: Unpack[writes.WriteOptions]) -> Self:
         """INSERT a new document, or UPDATE the changed columns of a loaded one."""
-        return await arun(ops.save_op(self, **options))
+        return await arun(writes.save_op(self, **options))
 
-    async def insert(self, **options: Unpack[ops.InsertOptions]) -> ops.InsertResult[Self]:
+    async def insert(self, **options: Unpack[writes.InsertOptions]) -> writes.InsertResult[Self]:
         """INSERT ... IF NOT EXISTS; the result says whether it applied, else the row."""
-        return await arun(ops.insert_op(self, **options))
+        return await arun(writes.insert_op(self, **options))
 
     async def update(self, values: Mapping[str, Any] | None = None, /, **fields: Any) -> Self:
         """Set and write the given fields; ``ttl``, ``timestamp``, ``consistency``,
         ``timeout``, ``batch`` and ``if_exists`` are options (see docs/crud.md)."""
-        return await arun(ops.update_op(self, values, fields))
+        return await arun(writes.update_op(self, values, fields))
 
-    async def delete(self, **options: Unpack[ops.DeleteOptions]) -> None:
-        await arun(ops.delete_op(self, **options))
+    async def delete(self, **options: Unpack[writes.DeleteOptions]) -> None:
+        await arun(writes.delete_op(self, **options))
 
     @classmethod
     async def sync_table(
@@ -163,32 +165,18 @@ async def init_coodie(
     name: str = "default",
     **driver_options: Any,
 ) -> Connection:
-    """Connect (in a worker thread, so the loop keeps running) and register the connection."""
-    call = functools.partial(connect, hosts, keyspace, session=session, name=name, **driver_options)
-    return await asyncio.get_running_loop().run_in_executor(None, call)
+    """Connect (or adopt ``session=``) and register the connection under ``name``."""
+    return await acall(connect, hosts, keyspace, session=session, name=name, **driver_options)
 
 
 async def close_coodie(name: str | None = None) -> None:
-    await asyncio.get_running_loop().run_in_executor(None, unregister, name)
+    """Unregister a connection and shut its cluster down if coodie created it."""
+    await acall(unregister, name)
 
 
-async def create_keyspace(
-    name: str,
-    *,
-    replication_factor: int | None = None,
-    dc_replication: Mapping[str, int] | None = None,
-    durable_writes: bool = True,
-    connection: str | None = None,
-) -> None:
-    await arun(
-        schema_sync.create_keyspace_op(
-            name,
-            replication_factor=replication_factor,
-            dc_replication=dc_replication,
-            durable_writes=durable_writes,
-            connection=connection,
-        )
-    )
+async def create_keyspace(name: str, **options: Unpack[schema_sync.KeyspaceOptions]) -> None:
+    """CREATE KEYSPACE IF NOT EXISTS with SimpleStrategy or NetworkTopologyStrategy."""
+    await arun(schema_sync.create_keyspace_op(name, **options))
 
 
 async def drop_keyspace(name: str, *, connection: str | None = None) -> None:

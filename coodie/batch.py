@@ -7,7 +7,7 @@ from typing import Any
 
 from .connection import Connection
 from .exceptions import InvalidQuery
-from .execution import BatchRequest, Operation, Request, consistency_level
+from .execution import BatchRequest, Operation, Request, check_timeout, consistency_level
 
 _TYPES = ("LOGGED", "UNLOGGED", "COUNTER")  # the names of cassandra.query.BatchType
 
@@ -36,7 +36,7 @@ class BatchBase:
     ) -> None:
         self.batch_type = _batch_type(batch_type)
         self.consistency = consistency_level(consistency)
-        self.timeout = timeout
+        self.timeout = check_timeout(timeout, "BatchQuery")
         self._connection: Connection | None = None
         self._requests: list[Request] = []
         self._done: list[Callable[[], None]] = []

@@ -12,27 +12,21 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
+from .operators import ASSIGNMENTS
 from .schema import Column, Index, TableSchema, quote
-
-AssignOp = Literal["set", "append", "prepend", "add", "remove", "incr", "decr"]
 
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
+    """One SET item (``op`` names a row of ``operators.ASSIGNMENTS``)."""
+
     column: Column
-    op: AssignOp = "set"
+    op: str = "set"
 
     def render(self) -> str:
-        q = self.column.quoted
-        if self.op == "set":
-            return f"{q} = ?"
-        if self.op in ("append", "add", "incr"):
-            return f"{q} = {q} + ?"
-        if self.op == "prepend":
-            return f"{q} = ? + {q}"
-        return f"{q} = {q} - ?"  # remove, decr
+        return ASSIGNMENTS[self.op].render(self.column.quoted)
 
 
 @lru_cache(maxsize=1024)

@@ -9,14 +9,15 @@ such a generator with blocking calls; ``arun`` drives the same generator with
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 from cassandra import ConsistencyLevel
 
-from .exceptions import ConfigurationError
+from .exceptions import ConfigurationError, InvalidQuery
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -41,6 +42,15 @@ def consistency_level(value: Any) -> Any:
     )
 
 
+def check_timeout(value: Any, where: str = "timeout") -> float | None:
+    """``timeout`` is seconds (an int or float above 0), or ``None`` for the default."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise InvalidQuery(f"{where}: timeout must be a positive number of seconds, not {value!r}")
+    return float(value)
+
+
 @dataclass(slots=True)
 class Request:
     """One CQL statement with its bound values and per-call options.
@@ -59,6 +69,8 @@ class Request:
 
     def __post_init__(self) -> None:
         # Checked here, when the request is built: before any I/O, even a PREPARE.
+        if self.timeout is not None:
+            check_timeout(self.timeout)
         if self.consistency is not None:
             self.consistency = consistency_level(self.consistency)
         if self.serial_consistency is not None:
@@ -73,12 +85,14 @@ class BatchRequest:
     timeout: float | None = None
 
     def __post_init__(self) -> None:
+        if self.timeout is not None:
+            check_timeout(self.timeout, "BatchQuery")
         if self.consistency is not None:
             self.consistency = consistency_level(self.consistency)
 
 
 AnyRequest = Union[Request, BatchRequest]
-Operation = Generator[tuple["Connection", Union[AnyRequest, "Pause"]], Any, T]
+Operation = Generator[tuple["Connection", Union[AnyRequest, "Control"]], Any, T]
 
 
 @dataclass(slots=True)
@@ -88,6 +102,14 @@ class Pause:
     seconds: float
 
 
+@dataclass(slots=True)
+class ForgetPrepared:
+    """Drop the connection's prepared statements (after DDL changed a table's columns)."""
+
+
+Control = Union[Pause, ForgetPrepared]
+
+
 def run(operation: Operation[T]) -> T:
     """Drive an operation with blocking driver calls; errors are raised inside it."""
     try:
@@ -95,6 +117,10 @@ def run(operation: Operation[T]) -> T:
         while True:
             if isinstance(request, Pause):
                 time.sleep(request.seconds)
+                conn, request = operation.send(None)
+                continue
+            if isinstance(request, ForgetPrepared):
+                conn.forget_prepared()
                 conn, request = operation.send(None)
                 continue
             try:
@@ -116,6 +142,10 @@ async def arun(operation: Operation[T]) -> T:
                 await asyncio.sleep(request.seconds)
                 conn, request = operation.send(None)
                 continue
+            if isinstance(request, ForgetPrepared):
+                conn.forget_prepared()
+                conn, request = operation.send(None)
+                continue
             try:
                 result = await conn.execute_async(request)
             except Exception as exc:
@@ -126,13 +156,66 @@ async def arun(operation: Operation[T]) -> T:
         return done.value  # type: ignore[no-any-return]
 
 
+def drive(operation: Operation[T], results: Iterable[Any] = ()) -> tuple[T, list[Any]]:
+    """Run an operation without a database: each request it yields gets the next of
+    ``results`` (an exception in ``results`` is raised inside the operation, as a
+    failed request would be).  Returns its value and the requests it yielded.
+
+    For tests of statement building and of the checks made before any I/O, and for
+    tools that need the statements without sending them::
+
+        value, requests = drive(save_op(doc), [None])
+    """
+    answers = iter(results)
+    sent: list[Any] = []
+    try:
+        _, request = next(operation)
+        while True:
+            sent.append(request)
+            if isinstance(request, (Pause, ForgetPrepared)):
+                _, request = operation.send(None)
+                continue
+            try:
+                answer = next(answers)
+            except StopIteration:
+                what = getattr(request, "cql", request)
+                raise AssertionError(
+                    f"the operation sent request {len(sent)} ({what!r}) but no result was "
+                    "given for it"
+                ) from None
+            if isinstance(answer, BaseException):
+                _, request = operation.throw(answer)
+            else:
+                _, request = operation.send(answer)
+    except StopIteration as done:
+        return done.value, sent
+
+
+def call(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Call a blocking function (the blocking twin of ``acall``)."""
+    return function(*args, **kwargs)
+
+
+async def acall(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Call a blocking function (connecting, shutting down) in a worker thread, so that
+    the event loop keeps running meanwhile."""
+    return await asyncio.get_running_loop().run_in_executor(
+        None, functools.partial(function, *args, **kwargs)
+    )
+
+
 __all__ = [
     "AnyRequest",
     "BatchRequest",
+    "ForgetPrepared",
     "Operation",
     "Pause",
     "Request",
+    "acall",
     "arun",
+    "call",
+    "check_timeout",
     "consistency_level",
+    "drive",
     "run",
 ]

@@ -10,20 +10,20 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from . import cql
 from .connection import Connection, get_connection
-from .document import DocumentBase
+from .document import DocumentBase, target
 from .exceptions import ConfigurationError, SchemaMismatch
-from .execution import Operation, Pause, Request
+from .execution import ForgetPrepared, Operation, Pause, Request
 from .schema import TableSchema, check_identifier
 
 _DDL_TIMEOUT = 60.0
 
 
 def _keyspace_of(model: type[DocumentBase]) -> tuple[TableSchema, Connection, str]:
-    schema, conn, _ = model._target()  # raises when there is no keyspace
+    schema, conn, _ = target(model)  # raises when there is no keyspace
     return schema, conn, schema.keyspace or conn.keyspace or ""
 
 
@@ -49,8 +49,9 @@ def sync_table_op(
     )
     if not result.current_rows:
         raise ConfigurationError(
-            f"{schema.model_name}: keyspace {keyspace!r} does not exist; create it first, e.g. "
-            f"create_keyspace({keyspace!r}, replication_factor=3)"
+            f"{schema.model_name}: keyspace {keyspace!r} does not exist; create it first: "
+            f"create_keyspace({keyspace!r}, replication_factor=1) on a single node, "
+            "replication_factor=3 or dc_replication={'dc1': 3} on a production cluster"
         )
     result = yield (
         conn,
@@ -108,7 +109,7 @@ def sync_table_op(
         for text in statements:
             yield _ddl(conn, text)
         if statements:
-            conn.forget_prepared()
+            yield conn, ForgetPrepared()
         if live and wait_for_indexes > 0:
             building = {c.index.name for c in wanted if c.index and c.index.name in pending}
             yield from _wait_for_indexes(conn, keyspace, building, wait_for_indexes)
@@ -179,7 +180,16 @@ def _rank(schema: TableSchema, column: Any) -> int:
 def drop_table_op(model: type[DocumentBase]) -> Operation[None]:
     schema, conn, keyspace = _keyspace_of(model)
     yield _ddl(conn, cql.drop_table(keyspace, schema.table))
-    conn.forget_prepared()
+    yield conn, ForgetPrepared()
+
+
+class KeyspaceOptions(TypedDict, total=False):
+    """Keyword options of ``create_keyspace``: exactly one of the two replications."""
+
+    replication_factor: int | None
+    dc_replication: Mapping[str, int] | None
+    durable_writes: bool
+    connection: str | None
 
 
 def create_keyspace_op(
@@ -196,6 +206,35 @@ def create_keyspace_op(
             "create_keyspace needs exactly one of replication_factor=N (SimpleStrategy) or "
             "dc_replication={'dc1': N} (NetworkTopologyStrategy)"
         )
+    # Checked here, before any I/O: Cassandra's own errors name neither the call nor
+    # the value, and some bad values (True, 1.5, "3") would be rendered as text.
+    where = f"create_keyspace({name!r})"
+
+    def positive(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+    if replication_factor is not None and not positive(replication_factor):
+        raise ConfigurationError(
+            f"{where}: replication_factor={replication_factor!r} is not a positive integer; "
+            "pass the number of replicas, e.g. replication_factor=3"
+        )
+    if dc_replication is not None:
+        if not isinstance(dc_replication, Mapping) or not dc_replication:
+            raise ConfigurationError(
+                f"{where}: dc_replication={dc_replication!r} must name at least one data "
+                "center and its number of replicas, e.g. dc_replication={'dc1': N}"
+            )
+        for dc, factor in dc_replication.items():
+            if not isinstance(dc, str) or not dc or dc == "class":
+                raise ConfigurationError(
+                    f"{where}: dc_replication keys are data center names (as nodetool status "
+                    f"shows them), not {dc!r}"
+                )
+            if not positive(factor):
+                raise ConfigurationError(
+                    f"{where}: dc_replication[{dc!r}]={factor!r} is not a positive integer; "
+                    f"pass the number of replicas in {dc}, e.g. {{{dc!r}: 3}}"
+                )
     replication: dict[str, Any]
     if dc_replication is not None:
         replication = {"class": "NetworkTopologyStrategy", **dc_replication}
@@ -208,7 +247,7 @@ def drop_keyspace_op(name: str, *, connection: str | None = None) -> Operation[N
     check_identifier(name, "keyspace", "drop_keyspace")
     conn = get_connection(connection)
     yield _ddl(conn, cql.drop_keyspace(name))
-    conn.forget_prepared()
+    yield conn, ForgetPrepared()
 
 
 __all__ = ["create_keyspace_op", "drop_keyspace_op", "drop_table_op", "sync_table_op"]

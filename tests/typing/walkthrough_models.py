@@ -12,11 +12,11 @@ from pydantic import Field
 from typing_extensions import assert_type
 
 from coodie import aio
-from coodie.document import InsertResult
 from coodie.exceptions import DocumentNotFound
 from coodie.fields import BigInt, ClusteringKey, Indexed, PrimaryKey, TimeUUID
 from coodie.query import Page
 from coodie.sync import BatchQuery, Document, QuerySet, init_coodie
+from coodie.writes import InsertResult
 
 
 class ArgusUser(Document):

@@ -14,6 +14,7 @@ import pytest
 
 import coodie.aio
 import coodie.sync
+from coodie.document import hydrator, table_schema
 from coodie.exceptions import ConfigurationError, DefinitionError
 from coodie.fields import (
     BigInt,
@@ -390,8 +391,8 @@ def test_settings_name_is_not_inherited_but_keyspace_is(front: Any) -> None:
     assert [c.name for c in parent.columns] == ["id", "label"]
     assert [c.name for c in child.columns] == ["id", "label", "extra"]
     assert child.model_name == "ChildRecord"
-    assert ChildRecord._schema() is child
-    assert Parent._schema() is parent
+    assert table_schema(ChildRecord) is child
+    assert table_schema(Parent) is parent
 
 
 def test_subclass_settings_override_the_parent() -> None:
@@ -419,8 +420,8 @@ def test_subclass_gets_its_own_hydrator_cache() -> None:
         name: str = ""
 
     assert Child.__coodie_hydrators__ is not Parent.__coodie_hydrators__
-    parent_hydrator = Parent._hydrator(Parent.__coodie_schema__.columns)
-    child_hydrator = Child._hydrator(Child.__coodie_schema__.columns)
+    parent_hydrator = hydrator(Parent, Parent.__coodie_schema__.columns)
+    child_hydrator = hydrator(Child, Child.__coodie_schema__.columns)
     assert parent_hydrator is not child_hydrator
     assert type(child_hydrator((1, "x"))) is Child
     assert type(parent_hydrator((1,))) is Parent
@@ -437,7 +438,7 @@ def test_abstract_models_have_no_schema(front: Any) -> None:
 
     assert Timestamped.__coodie_schema__ is None
     with pytest.raises(ConfigurationError, match=r"Timestamped is abstract .* concrete subclass"):
-        Timestamped._schema()
+        table_schema(Timestamped)
 
     class Article(Timestamped):
         id: Annotated[UUID, PrimaryKey()]

@@ -1,0 +1,522 @@
+"""Write operations on documents, and ``get`` by primary key.
+
+Each is a generator that yields requests (``coodie.execution``) and never waits, so
+that ``coodie.sync``, ``coodie.aio`` and the cqlengine shim all run the same code.
+A document changes only once its write was applied (for a batch: once the batch
+ran), so that a failed write leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
+
+from cassandra.query import UNSET_VALUE
+
+from . import cql
+from .clauses import parse_assignments
+from .connection import Connection
+from .document import DocumentBase, hydrator, loaded_row, set_loaded_row, table_schema, target
+from .exceptions import DocumentNotFound, InvalidQuery, LWTFailed
+from .execution import Operation, Request
+from .operators import options_of
+from .schema import Column, TableSchema
+from .values import from_db, key_values, to_db, using_params, validate_value
+
+if TYPE_CHECKING:
+    from .batch import BatchBase
+
+D = TypeVar("D", bound=DocumentBase)
+
+
+def record(doc: DocumentBase, schema: TableSchema, written: Mapping[str, Any]) -> None:
+    """Remember what the table holds after a write: the row the document was loaded
+    with (if any) with the ``written`` columns (driver values) replaced."""
+    loaded = loaded_row(doc)
+    held = dict(zip([c.name for c in loaded[0]], loaded[1], strict=True)) if loaded else {}
+    held.update(written)
+    if len(held) == len(schema.columns):
+        columns = schema.columns
+    else:
+        columns = tuple(c for c in schema.columns if c.name in held)
+    set_loaded_row(doc, (columns, tuple(held[c.name] for c in columns)))
+
+
+def dispatch(
+    conn: Connection,
+    request: Request,
+    batch: BatchBase | None,
+    done: Callable[[], None],
+    *,
+    counter: bool = False,
+) -> Operation[Any]:
+    """Send the write now, or queue it in ``batch``; ``done`` records it once it was sent."""
+    if batch is not None:
+        if request.consistency is not None or request.timeout is not None:
+            raise InvalidQuery(
+                "consistency and timeout apply to the whole batch; pass them to "
+                "BatchQuery(consistency=..., timeout=...) instead of the write"
+            )
+        batch.add(conn, request, done, counter=counter)
+        return None
+    result = yield conn, request
+    done()
+    return result
+
+
+# -- write operations ----------------------------------------------------------------------
+
+
+class WriteOptions(TypedDict, total=False):
+    """Options of ``save()``; ``update()`` takes the same plus ``if_exists``."""
+
+    ttl: int | None
+    timestamp: int | datetime | None
+    consistency: Any
+    timeout: float | None
+    batch: BatchBase | None
+
+
+class DeleteOptions(TypedDict, total=False):
+    timestamp: int | datetime | None
+    consistency: Any
+    timeout: float | None
+    batch: BatchBase | None
+    if_exists: bool
+
+
+class InsertOptions(TypedDict, total=False):
+    ttl: int | None
+    consistency: Any
+    serial_consistency: Any
+    timeout: float | None
+
+
+# Keyword arguments of update() that are options, not fields (see docs/crud.md for
+# fields with these names: pass them in the positional dict).
+UPDATE_OPTIONS = options_of("update")
+
+
+def save_op(
+    doc: D,
+    *,
+    ttl: int | None = None,
+    timestamp: int | datetime | None = None,
+    consistency: Any = None,
+    timeout: float | None = None,
+    batch: BatchBase | None = None,
+) -> Operation[D]:
+    schema, conn, ref = target(type(doc))
+    if schema.is_counter_table:
+        raise InvalidQuery(
+            f"{schema.model_name} is a counter table: change counters with "
+            "update(col__incr=n) or find(...).update(col__incr=n); save() cannot write them"
+        )
+    loaded = loaded_row(doc)
+    values = doc.__dict__
+    options = using_params(ttl, timestamp)
+    if loaded is not None and _same_key(loaded, doc):
+        keys = key_values(schema, doc.__dict__)
+        columns, row = loaded
+        loaded_names = {c.name for c in columns}
+        changed = [
+            c
+            for i, c in enumerate(columns)
+            if not c.is_key and _differs(c, values.get(c.name), row[i])
+        ]
+        changed += [
+            c
+            for c in schema.data_columns
+            if c.name not in loaded_names and c.name in doc.__pydantic_fields_set__
+        ]
+        if not changed:
+            return doc
+        stored = dict(zip([c.name for c in columns], row, strict=True))
+        assignments: list[cql.Assignment] = []
+        set_params: list[Any] = []
+        written: dict[str, Any] = {}
+        for column in changed:
+            value = values[column.name]
+            written[column.name] = to_db(schema, column, value)
+            delta = None
+            if column.type.is_multicell and column.name in stored:
+                delta = collection_delta(column, from_db(column, stored[column.name]), value)
+            if delta is None:  # replaced whole (or not loaded: nothing to compare with)
+                assignments.append(cql.Assignment(column))
+                set_params.append(written[column.name])
+                continue
+            for op, part in delta:
+                assignments.append(cql.Assignment(column, op))
+                set_params.append(_delta_param(schema, column, op, part))
+        where, keys = _row_clauses(schema, doc, changed)
+        text = cql.update(
+            ref,
+            tuple(assignments),
+            where,
+            ttl=ttl is not None,
+            timestamp=timestamp is not None,
+        )
+        params = [*options, *set_params, *keys]
+        request = Request(text, params, consistency=consistency, timeout=timeout)
+        yield from dispatch(conn, request, batch, lambda: record(doc, schema, written))
+        return doc
+    text, params, row = _insert_statement(doc, schema, ref, ttl, timestamp, options, lwt=False)
+    request = Request(text, params, consistency=consistency, timeout=timeout)
+    yield from dispatch(conn, request, batch, lambda: _loaded(doc, schema.columns, row))
+    return doc
+
+
+def _row_clauses(
+    schema: TableSchema, doc: DocumentBase, columns: Sequence[Column]
+) -> tuple[tuple[str, ...], list[Any]]:
+    """WHERE clauses and values for a write of ``columns``: the partition key alone when
+    they are all static (Cassandra refuses clustering restrictions then), else the row."""
+    keys = key_values(schema, doc.__dict__)
+    if schema.clustering and all(c.kind == "static" for c in columns):
+        n = len(schema.partition_key)
+        return schema.key_clauses[:n], keys[:n]
+    return schema.key_clauses, keys
+
+
+def collection_delta(column: Column, old: Any, new: Any) -> list[tuple[str, Any]] | None:
+    """The change from ``old`` to ``new`` (model values of a non-frozen collection) as
+    additions and removals (``[("add", {...}), ("remove", {...})]``), so that another
+    writer's concurrent changes to other items survive; ``None`` when the new value
+    must replace the old one whole (it is empty, or a list was reordered)."""
+    if not new:
+        return None
+    kind = column.type.collection
+    try:
+        if kind == "set":
+            added, removed = set(new) - set(old), set(old) - set(new)
+            return [("add", added)] * bool(added) + [("remove", removed)] * bool(removed)
+        if kind == "map":
+            changed = {k: v for k, v in new.items() if k not in old or old[k] != v}
+            gone = old.keys() - new.keys()
+            return [("add", changed)] * bool(changed) + [("remove", gone)] * bool(gone)
+        n = len(old)
+        if list(new[:n]) == list(old):
+            return [("append", list(new[n:]))]
+        if n < len(new) and list(new[-n:]) == list(old):
+            return [("prepend", list(new[: len(new) - n]))]
+        dropped = set(old) - set(new)
+        if dropped and [v for v in old if v not in dropped] == list(new):
+            return [("remove", list(dropped))]
+    except TypeError:  # unhashable items (e.g. frozen maps in a list): replace whole
+        return None
+    return None
+
+
+def _delta_param(schema: TableSchema, column: Column, op: str, part: Any) -> Any:
+    if op == "remove" and column.type.key is not None:  # a map: the keys to remove
+        key = dataclasses.replace(column, type=column.type.key)
+        return {to_db(schema, key, k) for k in part}
+    return to_db(schema, column, part)
+
+
+def _loaded(doc: DocumentBase, columns: tuple[Column, ...], row: tuple[Any, ...]) -> None:
+    set_loaded_row(doc, (columns, row))
+
+
+def _differs(column: Column, value: Any, stored: Any) -> bool:
+    if column.type.is_multicell:  # Cassandra stores an empty collection as null
+        return (value or None) != (from_db(column, stored) or None)
+    return value != from_db(column, stored)  # type: ignore[no-any-return]
+
+
+def _same_key(loaded: tuple[tuple[Column, ...], Sequence[Any]], doc: DocumentBase) -> bool:
+    """Is the document still the row it was loaded as?  (Compared as model values.)"""
+    columns, row = loaded
+    values = doc.__dict__
+    found = 0
+    for column, value in zip(columns, row, strict=True):
+        if column.is_key:
+            if from_db(column, value) != values.get(column.name):
+                return False
+            found += 1
+    return found == len(table_schema(type(doc)).primary_key)
+
+
+def _insert_statement(
+    doc: DocumentBase,
+    schema: TableSchema,
+    ref: str,
+    ttl: int | None,
+    timestamp: int | datetime | None,
+    options: list[Any],
+    *,
+    lwt: bool,
+) -> tuple[str, list[Any], tuple[Any, ...]]:
+    """INSERT text, its bound values, and the row the table will hold (for change tracking)."""
+    values = doc.__dict__
+    try:
+        params = schema.insert_binder(values)
+    except (TypeError, ValueError, AttributeError, ArithmeticError):
+        for column in schema.columns:  # find and name the field that failed
+            to_db(schema, column, values.get(column.name))
+        raise
+    for i in schema.key_positions:
+        if params[i] is UNSET_VALUE:
+            key_values(schema, doc.__dict__)  # raises, naming the key column
+    row = tuple([None if p is UNSET_VALUE else p for p in params])
+    text = cql.insert(
+        ref,
+        schema.quoted_columns,
+        ttl=ttl is not None,
+        timestamp=timestamp is not None,
+        if_not_exists=lwt,
+    )
+    params.extend(options)
+    return text, params, row
+
+
+@dataclass(frozen=True, slots=True)
+class InsertResult(Generic[D]):
+    """What ``insert()`` (INSERT ... IF NOT EXISTS) did: ``applied``, else the row in the way."""
+
+    applied: bool
+    existing: D | None = None
+
+    def __bool__(self) -> bool:
+        return self.applied
+
+
+def insert_op(
+    doc: D,
+    *,
+    ttl: int | None = None,
+    consistency: Any = None,
+    serial_consistency: Any = None,
+    timeout: float | None = None,
+) -> Operation[InsertResult[D]]:
+    schema, conn, ref = target(type(doc))
+    if schema.is_counter_table:
+        raise InvalidQuery(
+            f"{schema.model_name} is a counter table: counters cannot be inserted; use "
+            "update(col__incr=n)"
+        )
+    options = using_params(ttl, None)
+    text, params, row = _insert_statement(doc, schema, ref, ttl, None, options, lwt=True)
+    result = yield (
+        conn,
+        Request(
+            text,
+            params,
+            consistency=consistency,
+            serial_consistency=serial_consistency,
+            timeout=timeout,
+        ),
+    )
+    applied, existing = lwt_outcome(type(doc), result)
+    if applied:
+        _loaded(doc, schema.columns, row)
+    return InsertResult(applied, existing)
+
+
+def lwt_outcome(cls: type[D], result: Any) -> tuple[bool, D | None]:
+    """Read ``[applied]`` and, when it was not, the existing row Cassandra sent back."""
+    rows = result.current_rows
+    if not rows:
+        return True, None
+    row = rows[0]
+    if row[0]:
+        return True, None
+    names = list(result.column_names)[1:]
+    schema = table_schema(cls)
+    columns = tuple(schema.by_name[n] for n in names if n in schema.by_name)
+    if not columns:
+        return False, None
+    position = {n: i + 1 for i, n in enumerate(names)}
+    values = tuple(row[position[c.name]] for c in columns)
+    return False, hydrator(cls, columns)(values)
+
+
+def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) -> Operation[D]:
+    """``doc.update({...}, **fields)``: option keywords are split from the fields here.
+
+    The document changes only once the write was applied (for a batch: when the batch
+    ran).  Plain sets become the document's values; a collection or counter change is
+    applied to a value the document loaded, and otherwise leaves that field unloaded
+    (its whole value is not known), so that a later ``save()`` never overwrites it.
+    """
+    options = {k: fields.pop(k) for k in UPDATE_OPTIONS & fields.keys()}
+    values = {**(values or {}), **fields}
+    ttl = options.get("ttl")
+    timestamp = options.get("timestamp")
+    consistency = options.get("consistency")
+    timeout = options.get("timeout")
+    batch = options.get("batch")
+    if_exists = bool(options.get("if_exists"))
+    cls = type(doc)
+    schema, conn, ref = target(cls)
+    if not values:
+        raise InvalidQuery(f"{schema.model_name}.update() needs at least one field=value")
+    assignments, params = parse_assignments(schema, values, allow_keys=False, model=cls)
+    check_counter_options(schema, assignments, ttl, timestamp)
+    where, keys = _row_clauses(schema, doc, [a.column for a, _ in assignments])
+    if if_exists and (timestamp is not None or batch is not None):
+        raise InvalidQuery("if_exists=True is a lightweight transaction: no timestamp or batch")
+    text = cql.update(
+        ref,
+        tuple(a for a, _ in assignments),
+        where,
+        ttl=ttl is not None,
+        timestamp=timestamp is not None,
+        if_exists=if_exists,
+    )
+    request = Request(
+        text,
+        [*using_params(ttl, timestamp), *params, *keys],
+        consistency=consistency,
+        timeout=timeout,
+    )
+    if not if_exists:
+        yield from dispatch(
+            conn,
+            request,
+            batch,
+            lambda: _apply_update(doc, schema, assignments),
+            counter=any(a.column.type.counter for a, _ in assignments),
+        )
+        return doc
+    result = yield conn, request
+    if not lwt_outcome(cls, result)[0]:
+        raise LWTFailed(
+            f"{schema.model_name}.update(if_exists=True) was not applied: the row does not exist"
+        )
+    _apply_update(doc, schema, assignments)
+    return doc
+
+
+def _apply_update(doc: DocumentBase, schema: TableSchema, assignments: Any) -> None:
+    """After an update was applied: show it in the document and record what the table
+    now holds for the columns whose whole value is known."""
+    values = doc.__dict__
+    loaded = loaded_row(doc)
+    known = {c.name for c in loaded[0]} if loaded else set()
+    written: dict[str, Any] = {}
+    for assignment, value in assignments:
+        column = assignment.column
+        name = column.name
+        if assignment.op == "set":
+            values[name] = column.null_value() if value is None else value
+        elif name in known:
+            values[name] = _changed(assignment.op, values.get(name), value)
+        else:  # only the change is known, not the result: leave the field unloaded
+            values[name] = None
+            doc.__pydantic_fields_set__.discard(name)
+            continue
+        doc.__pydantic_fields_set__.add(name)
+        written[name] = to_db(schema, column, values[name])
+    if loaded is None:  # a new document now knows its key (and what it set)
+        written.update((c.name, to_db(schema, c, values[c.name])) for c in schema.primary_key)
+    record(doc, schema, written)
+
+
+def _changed(op: str, current: Any, value: Any) -> Any:
+    """The value after a collection or counter change."""
+    if op == "append":
+        return [*(current or []), *value]
+    if op == "prepend":
+        return [*value, *(current or [])]
+    if op == "add":
+        if isinstance(value, dict):
+            return {**(current or {}), **value}
+        return set(current or ()) | set(value)
+    if op == "remove":
+        if isinstance(current, dict):
+            return {k: v for k, v in current.items() if k not in value}
+        if isinstance(current, list):
+            return [v for v in current if v not in value]
+        return set(current or ()) - set(value)
+    if op == "incr":
+        return (current or 0) + value
+    return (current or 0) - value  # decr
+
+
+def check_counter_options(schema: TableSchema, assignments: Any, ttl: Any, timestamp: Any) -> None:
+    if (ttl is not None or timestamp is not None) and any(
+        a.column.type.counter for a, _ in assignments
+    ):
+        raise InvalidQuery(
+            f"{schema.model_name}: counter updates take no ttl or timestamp (Cassandra "
+            "manages counter cells itself)"
+        )
+
+
+def delete_op(
+    doc: D,
+    *,
+    timestamp: int | datetime | None = None,
+    consistency: Any = None,
+    timeout: float | None = None,
+    batch: BatchBase | None = None,
+    if_exists: bool = False,
+) -> Operation[None]:
+    schema, conn, ref = target(type(doc))
+    if if_exists and (timestamp is not None or batch is not None):
+        raise InvalidQuery("if_exists=True is a lightweight transaction: no timestamp or batch")
+    text = cql.delete(
+        ref,
+        schema.key_clauses,
+        timestamp=timestamp is not None,
+        if_exists=if_exists,
+    )
+    params = [*using_params(None, timestamp), *key_values(schema, doc.__dict__)]
+    request = Request(text, params, consistency=consistency, timeout=timeout)
+    result = yield from dispatch(conn, request, batch, lambda: _forget(doc))
+    if if_exists and not lwt_outcome(type(doc), result)[0]:
+        raise LWTFailed(
+            f"{schema.model_name}.delete(if_exists=True) was not applied: the row does not exist"
+        )
+
+
+def _forget(doc: DocumentBase) -> None:
+    set_loaded_row(doc, None)
+
+
+def get_op(
+    cls: type[D], keys: Mapping[str, Any], *, consistency: Any = None, timeout: float | None = None
+) -> Operation[D]:
+    """Fetch one document by its full primary key."""
+    schema, conn, ref = target(cls)
+    params = []
+    for column in schema.primary_key:
+        value = keys[column.name]
+        if value is None:
+            raise InvalidQuery(
+                f"{schema.model_name}.get(): primary key column {column.name} is None; "
+                "pass its value"
+            )
+        params.append(to_db(schema, column, validate_value(schema, column, value, what="key")))
+    text = cql.select(ref, schema.quoted_columns, schema.key_clauses)
+    result = yield conn, Request(text, params, consistency=consistency, timeout=timeout)
+    rows = result.current_rows
+    if not rows:
+        shown = ", ".join(f"{k}={keys[k]!r}" for k in (c.name for c in schema.primary_key))
+        raise DocumentNotFound(f"{schema.model_name} with {shown} not found")
+    return hydrator(cls, schema.columns)(rows[0])  # type: ignore[no-any-return]
+
+
+def is_full_key(schema: TableSchema, filters: Mapping[str, Any]) -> bool:
+    return filters.keys() == schema.key_names
+
+
+__all__ = [
+    "DeleteOptions",
+    "InsertOptions",
+    "InsertResult",
+    "WriteOptions",
+    "delete_op",
+    "dispatch",
+    "get_op",
+    "insert_op",
+    "is_full_key",
+    "lwt_outcome",
+    "record",
+    "save_op",
+    "update_op",
+]
