@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make demo   start a Cassandra 5.0 node and run the Argus walkthrough against it
-#   make test   lint, type-check, then the whole suite (unit + integration on the node)
+#   make test   lint, type-check, build the docs, then the whole suite (unit + integration
+#               + every docs snippet, on the node)
 # Set COODIE_HOSTS=host1,host2[:port] to use an existing cluster instead of the local node.
 
 PYTHON ?= python3
@@ -8,7 +9,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit integration node-start node-stop bench clean
+.PHONY: demo test lint typecheck docs unit integration node-start node-stop bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,14 +27,20 @@ demo: $(STAMP) node-start
 	$(PY) examples/argus/walkthrough.py
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check coodie tests examples benchmarks
-	$(VENV)/bin/ruff format --check coodie tests examples benchmarks
+	$(VENV)/bin/ruff check coodie tests examples benchmarks scripts
+	$(VENV)/bin/ruff format --check coodie tests examples benchmarks scripts
+	$(PY) scripts/unasync.py --check
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy --strict tests/typing
 
-test: $(STAMP) lint typecheck node-start
+# The docs site (mkdocs.yml) into build/site, git-ignored; --strict fails on any warning:
+# a broken link or anchor, a page missing from the nav.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+test: $(STAMP) lint typecheck docs node-start
 	$(PY) -m pytest tests
 
 unit: $(STAMP)
@@ -46,4 +53,4 @@ bench: $(STAMP) node-start
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache build/site

@@ -16,13 +16,17 @@ from typing import Any, Generic, TypeVar
 from typing_extensions import Self, Unpack
 
 from . import query, schema_sync, writes
+from . import scan as scanning
 from .batch import BatchBase
 from .connection import Connection, connect, unregister
 from .document import DocumentBase, table_schema
 from .execution import acall, arun
 from .query import Page, QuerySetBase
+from .scan import ScanCheckpoint, ScanPage
 
 T = TypeVar("T")
+# What scans return: spelled the same in both fronts, so their signatures read alike.
+Stream = AsyncIterator
 
 
 class QuerySet(QuerySetBase[T], Generic[T]):
@@ -68,6 +72,30 @@ class QuerySet(QuerySetBase[T], Generic[T]):
         **fields: Any,
     ) -> None:
         await arun(query.update_op(self, {**(values or {}), **fields}, ttl, timestamp, batch))
+
+    def scan_pages(
+        self,
+        *,
+        splits: int | None = None,
+        concurrency: int = scanning.DEFAULT_CONCURRENCY,
+        checkpoint: ScanCheckpoint | bytes | None = None,
+    ) -> Stream[ScanPage[T]]:
+        """Read the whole table by token ranges (``splits``, 16 by default), up to
+        ``concurrency`` at once: ``async for`` yields pages, each with the checkpoint
+        that resumes after it (see docs/scans.md).  Checked before any I/O."""
+        plan = scanning.ScanPlan(self, splits, concurrency, checkpoint)
+        return scanning.ascan_pages(plan)
+
+    def scan(
+        self,
+        *,
+        splits: int | None = None,
+        concurrency: int = scanning.DEFAULT_CONCURRENCY,
+        checkpoint: ScanCheckpoint | bytes | None = None,
+    ) -> Stream[T]:
+        """Every row of the table, as ``scan_pages()`` reads them (in no useful order)."""
+        pages = self.scan_pages(splits=splits, concurrency=concurrency, checkpoint=checkpoint)
+        return scanning.ascan_items(pages)
 
     async def __aiter__(self) -> AsyncIterator[T]:
         """Stream every row, one page (``fetch_size`` rows) in memory at a time."""

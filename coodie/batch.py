@@ -40,6 +40,7 @@ class BatchBase:
         self._connection: Connection | None = None
         self._requests: list[Request] = []
         self._done: list[Callable[[], None]] = []
+        self._docs: list[object] = []
         self.executed = False
 
     def add(
@@ -49,12 +50,21 @@ class BatchBase:
         done: Callable[[], None] | None = None,
         *,
         counter: bool = False,
+        doc: object = None,
     ) -> None:
-        """Queue a write; ``done`` runs after the batch was applied (never if it fails)."""
-        if counter != (self.batch_type == "COUNTER"):
+        """Queue a write; ``done`` runs after the batch was applied (never if it fails).
+
+        ``counter`` marks a write to a counter table, which goes in a COUNTER batch and
+        only there; ``doc`` is the document written, if any (see ``holds``)."""
+        if counter and self.batch_type != "COUNTER":
             raise InvalidQuery(
-                "counter updates go in a counter batch, and only there: use "
+                "counter updates (and deletes of counter rows) go in a counter batch: use "
                 "BatchQuery(batch_type='COUNTER') for them and another batch for other writes"
+            )
+        if not counter and self.batch_type == "COUNTER":
+            raise InvalidQuery(
+                "a COUNTER batch takes only counter updates and deletes of counter rows; put "
+                "this write in another BatchQuery"
             )
         if self.executed:
             raise InvalidQuery("this batch was already executed; start a new BatchQuery")
@@ -68,6 +78,12 @@ class BatchBase:
         self._requests.append(request)
         if done is not None:
             self._done.append(done)
+        if doc is not None:
+            self._docs.append(doc)
+
+    def holds(self, doc: object) -> bool:
+        """Does the batch hold a write of this document (not yet executed)?"""
+        return any(d is doc for d in self._docs)
 
     def __len__(self) -> int:
         return len(self._requests)
@@ -87,6 +103,7 @@ class BatchBase:
             list(self._requests), self.batch_type, self.consistency, self.timeout
         )
         self._requests.clear()
+        self._docs.clear()
         yield self._connection, request
         for done in self._done:
             done()

@@ -159,9 +159,13 @@ def _condition(schema: TableSchema, column: Column, op: str, raw: Any, key: str)
     if operator.operand == "values":
         if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
             raise InvalidQuery(f"{key}: __in takes a list or tuple of values, not {raw!r}")
+        if isinstance(raw, Mapping):
+            raise InvalidQuery(f"{key}: __in takes a list or tuple of values, not a dict")
         values = [
             to_db(schema, column, validate_value(schema, column, v, what="value")) for v in raw
         ]
+        if isinstance(raw, (set, frozenset)):  # one order in every process (hash seeds vary)
+            values.sort(key=repr)
         return Condition(column, op, values)
     if operator.operand in ("element", "key"):
         inner = ctype.key if operator.operand == "key" else ctype.element
@@ -249,6 +253,14 @@ def _assigned(
         )
     if ctype.collection is not None:
         raw = _items(raw, key, where, ctype.cql, op)
+        if isinstance(raw, Mapping) and not (ctype.collection == "map" and op == "add"):
+            raise InvalidQuery(
+                f"{key}: __{op} on {where} ({ctype.cql}) takes a list or set"
+                + (" of keys" if ctype.collection == "map" else "")
+                + ", not a dict"
+            )
+    if ctype.counter and (isinstance(raw, bool) or not isinstance(raw, int)):
+        raise InvalidQuery(f"{key}: __{op} takes a whole number, not {raw!r}")
     if op == "remove" and ctype.collection == "map":
         assert ctype.key is not None
         probe = dataclasses.replace(column, type=ctype.key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable
@@ -308,21 +309,61 @@ def connect(
 
 
 def contact_points(hosts: str | list[str] | tuple[str, ...]) -> tuple[list[str], int | None]:
-    """``"h1,h2"``, ``"h1:9043,h2:9043"`` or a list of those -> contact points and port."""
+    """Contact points and their port from ``"h1,h2"``, ``"h1:9043,h2:9043"`` or a list.
+
+    IPv6 addresses are written bare (``"::1"``) or, with a port, in brackets
+    (``"[::1]:9043"``).  Every host must use the same port (the driver takes one).
+    """
     if isinstance(hosts, str):
         hosts = hosts.split(",")
     points: list[str] = []
     ports: set[int] = set()
-    for host in (h.strip() for h in hosts):
-        if not host:
+    for entry in (h.strip() for h in hosts):
+        if not entry:
             continue
-        if host.count(":") == 1:
-            host, port = host.split(":")
-            ports.add(int(port))
+        host, port = _host_and_port(entry)
+        if port is not None:
+            ports.add(port)
         points.append(host)
     if len(ports) > 1:
         raise ConfigurationError(f"hosts use different ports {sorted(ports)}; use one port")
     return points, (ports.pop() if ports else None)
+
+
+def _host_and_port(entry: str) -> tuple[str, int | None]:
+    if entry.startswith("["):
+        address, closed, rest = entry[1:].partition("]")
+        if not closed or not _is_ipv6(address) or (rest and not rest.startswith(":")):
+            raise ConfigurationError(
+                f"host {entry!r}: brackets hold an IPv6 address, optionally followed by "
+                ":port, e.g. '[::1]:9042'"
+            )
+        return address, (_port(entry, rest[1:]) if rest else None)
+    if entry.count(":") > 1:  # only an IPv6 address has several colons
+        if not _is_ipv6(entry):
+            raise ConfigurationError(
+                f"host {entry!r} is neither host, host:port nor an IPv6 address; write an "
+                "IPv6 address with a port in brackets, e.g. '[2001:db8::1]:9042'"
+            )
+        return entry, None
+    host, colon, port = entry.partition(":")
+    return host, (_port(entry, port) if colon else None)
+
+
+def _port(entry: str, text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 0 < int(text) < 65536):
+        raise ConfigurationError(
+            f"host {entry!r}: the port must be a number from 1 to 65535, e.g. 'host:9042'"
+        )
+    return int(text)
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)  # also takes a scope: 'fe80::1%eth0'
+    except ValueError:
+        return False
+    return True
 
 
 __all__ = [

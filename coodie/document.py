@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, TypeVar
 
+from cassandra.query import UNSET_VALUE
 from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
 from . import cql
@@ -16,7 +17,7 @@ from .connection import Connection, get_connection
 from .exceptions import ConfigurationError, DefinitionError
 from .hydration import LOADED, Hydrator
 from .operators import SUFFIXES
-from .schema import Column, TableSchema, build_schema, read_settings
+from .schema import Column, TableSchema, build_schema, model_core_schema, read_settings
 from .values import from_db, to_db
 
 D = TypeVar("D", bound="DocumentBase")
@@ -37,6 +38,9 @@ class DocumentBase(BaseModel):
 
     # (columns, row): what was read from or written to the table, in driver form.
     _coodie_loaded: Any = PrivateAttr(default=None)
+
+    # Bare int and time fields get their CQL checks (int range, naive time) in pydantic.
+    __get_pydantic_core_schema__ = classmethod(model_core_schema)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -80,7 +84,8 @@ class DocumentBase(BaseModel):
             columns, row = loaded
             schema = table_schema(type(self))
             plain = tuple(
-                to_db(schema, c, from_db(c, v)) for c, v in zip(columns, row, strict=True)
+                _NotWritten if v is UNSET_VALUE else to_db(schema, c, from_db(c, v))
+                for c, v in zip(columns, row, strict=True)
             )
             state["__pydantic_private__"] = {
                 **private,
@@ -97,6 +102,7 @@ class DocumentBase(BaseModel):
             columns = tuple(schema.by_name[n] for n in names)
             if names == tuple(c.name for c in schema.columns):
                 columns = schema.columns
+            row = tuple(UNSET_VALUE if v is _NotWritten else v for v in row)
             state = {**state, "__pydantic_private__": {**private, LOADED: (columns, row)}}
         super().__setstate__(state)
 
@@ -104,6 +110,10 @@ class DocumentBase(BaseModel):
     def is_loaded(self) -> bool:
         """True once the document was read or saved (or its key written by ``update()``)."""
         return self.__pydantic_private__[LOADED] is not None  # type: ignore[index]
+
+
+class _NotWritten:
+    """Stands for the driver's UNSET_VALUE (a bare object()) in a pickled loaded row."""
 
 
 def check_field_names(model: type[DocumentBase]) -> None:

@@ -8,16 +8,28 @@ Keys and indexes::
 
 Type markers pick a CQL type other than the default one for the Python type
 (``int`` is ``int``, ``float`` is ``double``; see docs/models.md).  Markers compose
-in any order; pydantic ignores them, coodie reads them once at class creation.
+in any order; coodie reads them once at class creation.  Pydantic ignores them, except
+the integer markers, which give the field their CQL range (``SmallInt()``: -32768 to
+32767) as pydantic constraints, and ``Time()``, which refuses aware times, in any
+pydantic model.  A document's bare ``int`` and ``time`` fields get ``Int()`` and
+``Time()`` implicitly (``coodie.schema.add_cql_checks``).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import decimal as _dec
+import types as _types
 import uuid as _uuid
-from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+
+from annotated_types import Interval
+from pydantic_core import core_schema
+
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
 
 
 class Marker:
@@ -41,6 +53,35 @@ class ClusteringKey(Marker):
     index: int = 0
 
 
+class FrozenOptions(Mapping[str, Any]):
+    """A read-only, hashable copy of a dict of options (``Indexed(options=...)``)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, Any]) -> None:
+        self._items = dict(items)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._items == dict(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return repr(self._items)
+
+
 @dataclass(frozen=True)
 class Indexed(Marker):
     """A secondary index on the column.
@@ -55,8 +96,14 @@ class Indexed(Marker):
 
     name: str | None = None
     using: str | None = None
-    options: dict[str, str] | None = field(default=None, hash=False, compare=False)
+    # Compared and hashed like the other fields: typing caches ``Annotated[...]`` by
+    # equality, and markers that differ only in options must not share an entry.
+    options: Mapping[str, str] | None = None
     on: Literal["values", "keys", "entries", "full"] | None = None
+
+    def __post_init__(self) -> None:
+        if self.options is not None:
+            object.__setattr__(self, "options", FrozenOptions(self.options))
 
 
 @dataclass(frozen=True)
@@ -86,17 +133,97 @@ class CqlType(Marker):
         return f"{type(self).__name__}()"
 
 
-def _marker(name: str, cql: str, python: tuple[type, ...], doc: str) -> type[CqlType]:
-    return type(name, (CqlType,), {"__slots__": (), "cql": cql, "python": python, "__doc__": doc})
+class IntegerType(CqlType):
+    """A fixed-size integer marker: its range is a pydantic constraint of the field.
+
+    ``Annotated[int, SmallInt()]`` validates like ``Annotated[int, Field(ge=-32768,
+    le=32767)]`` (the JSON schema shows the bounds), so that an out-of-range value fails
+    at construction; a stricter ``Field(ge=..., le=...)`` of the field still applies.
+    """
+
+    __slots__ = ()
+    bits: ClassVar[int] = 0
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return handler(_bounded(source, self.bits))
+
+
+def _bounded(source: Any, bits: int) -> Any:
+    """``int`` (or ``int | None``) with the range of a ``bits``-bit signed integer; other
+    types (an IntEnum, a type coodie rejects) unchanged."""
+    if source is int:
+        return Annotated[int, Interval(ge=-(2 ** (bits - 1)), le=2 ** (bits - 1) - 1)]
+    if get_origin(source) in (Union, _types.UnionType):
+        args = get_args(source)
+        if len(args) == 2 and type(None) in args and int in args:
+            return Union[_bounded(int, bits), None]
+    return source
+
+
+class TimeType(CqlType):
+    """``Time()``: pydantic refuses a time with a time zone, which a ``time`` column
+    cannot keep (Cassandra would drop the offset)."""
+
+    __slots__ = ()
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(refuse_aware_time, handler(source))
+
+
+def refuse_aware_time(value: Any) -> Any:
+    if isinstance(value, _dt.time) and value.tzinfo is not None:
+        raise ValueError(
+            f"{value.isoformat()} has a time zone ({value.tzname()}), which a time column "
+            "cannot store (it would be dropped); pass a naive time: convert it to the zone "
+            "you mean, then .replace(tzinfo=None)"
+        )
+    return value
+
+
+def _marker(
+    name: str,
+    cql: str,
+    python: tuple[type, ...],
+    doc: str,
+    base: type[CqlType] = CqlType,
+    **attrs: Any,
+) -> type[CqlType]:
+    namespace = {"__slots__": (), "cql": cql, "python": python, "__doc__": doc, **attrs}
+    return type(name, (base,), namespace)
 
 
 _INT = (int,)
 _STR = (str,)
-BigInt = _marker("BigInt", "bigint", _INT, "64-bit signed integer (``bigint``).")
-SmallInt = _marker("SmallInt", "smallint", _INT, "16-bit signed integer (``smallint``).")
-TinyInt = _marker("TinyInt", "tinyint", _INT, "8-bit signed integer (``tinyint``).")
+Int = _marker(
+    "Int",
+    "int",
+    _INT,
+    "32-bit signed integer (``int``), the default for ``int``.",
+    IntegerType,
+    bits=32,
+)
+BigInt = _marker(
+    "BigInt", "bigint", _INT, "64-bit signed integer (``bigint``).", IntegerType, bits=64
+)
+SmallInt = _marker(
+    "SmallInt", "smallint", _INT, "16-bit signed integer (``smallint``).", IntegerType, bits=16
+)
+TinyInt = _marker(
+    "TinyInt", "tinyint", _INT, "8-bit signed integer (``tinyint``).", IntegerType, bits=8
+)
 VarInt = _marker("VarInt", "varint", _INT, "Arbitrary-precision integer (``varint``).")
-Counter = _marker("Counter", "counter", _INT, "A counter column (counter tables only).")
+Counter = _marker(
+    "Counter",
+    "counter",
+    _INT,
+    "A 64-bit counter column (counter tables only).",
+    IntegerType,
+    bits=64,
+)
 Ascii = _marker("Ascii", "ascii", _STR, "US-ASCII string (``ascii``).")
 Text = _marker("Text", "text", _STR, "UTF-8 string (``text``), the default for ``str``.")
 TimeUUID = _marker("TimeUUID", "timeuuid", (_uuid.UUID,), "Time-ordered v1 UUID (``timeuuid``).")
@@ -106,7 +233,7 @@ Double = _marker(
 Float = _marker("Float", "float", (float,), "32-bit float (``float``): ~7 significant digits.")
 Timestamp = _marker("Timestamp", "timestamp", (_dt.datetime,), "Millisecond timestamp.")
 Date = _marker("Date", "date", (_dt.date,), "Calendar date (``date``).")
-Time = _marker("Time", "time", (_dt.time,), "Time of day, nanoseconds (``time``).")
+Time = _marker("Time", "time", (_dt.time,), "Naive time of day, nanoseconds (``time``).", TimeType)
 Duration = _marker("Duration", "duration", (_dt.timedelta,), "Months, days, nanoseconds.")
 Decimal = _marker("Decimal", "decimal", (_dec.Decimal,), "Arbitrary-precision decimal.")
 
@@ -123,13 +250,17 @@ __all__ = [
     "Duration",
     "Float",
     "Frozen",
+    "FrozenOptions",
     "Indexed",
+    "Int",
+    "IntegerType",
     "Marker",
     "PrimaryKey",
     "SmallInt",
     "Static",
     "Text",
     "Time",
+    "TimeType",
     "TimeUUID",
     "Timestamp",
     "TinyInt",

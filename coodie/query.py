@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -312,6 +313,25 @@ _STATE_VERSION = b"c1"
 _DIGEST = 16
 
 
+def _key(secret: bytes) -> bytes:
+    return hashlib.blake2b(secret).digest()[:32]
+
+
+_env_key = os.environ.get("COODIE_PAGING_KEY", "").encode()
+_paging_key = _key(_env_key) if _env_key else os.urandom(32)
+
+
+def set_paging_key(key: str | bytes) -> None:
+    """The secret that seals ``paginate()`` states (default: ``$COODIE_PAGING_KEY``, else
+    random per process).  Processes that resume each other's states (the workers of a
+    web application) must share it; a state sealed with another key is refused."""
+    global _paging_key
+    raw = key.encode() if isinstance(key, str) else bytes(key)
+    if not raw:
+        raise InvalidQuery("set_paging_key() needs a non-empty secret")
+    _paging_key = _key(raw)
+
+
 def _seal_key(request: Request) -> bytes:
     """What a paging state belongs to: the statement and its bound values."""
     return repr((request.cql, [_stable(p) for p in request.params])).encode()
@@ -329,7 +349,8 @@ def _stable(value: Any) -> Any:
 
 
 def _sealed(seal: bytes, state: bytes) -> bytes:
-    return _STATE_VERSION + hashlib.blake2b(seal + state, digest_size=_DIGEST).digest() + state
+    digest = hashlib.blake2b(seal + state, digest_size=_DIGEST, key=_paging_key).digest()
+    return _STATE_VERSION + digest + state
 
 
 def _unseal(qs: QuerySetBase[Any], seal: bytes, token: Any) -> bytes:
@@ -366,7 +387,7 @@ def delete_op(
         ref, tuple(c.clause(schema) for c in spec.conditions), timestamp=timestamp is not None
     )
     request = Request(text, params, consistency=spec.consistency, timeout=spec.timeout)
-    yield from dispatch(conn, request, batch, _nothing)
+    yield from dispatch(conn, request, batch, _nothing, counter=schema.is_counter_table)
 
 
 def update_op(
@@ -425,5 +446,6 @@ __all__ = [
     "one_op",
     "page_op",
     "paginate_op",
+    "set_paging_key",
     "update_op",
 ]

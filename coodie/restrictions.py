@@ -162,7 +162,7 @@ def check_select(schema: TableSchema, spec: QuerySpec) -> None:
         if not _partition_restricted(schema, by):
             raise InvalidQuery(
                 f"{model}: order_by() needs the partition key "
-                f"({', '.join(c.name for c in schema.partition_key)}) restricted with = or __in"
+                f"({', '.join(c.name for c in schema.partition_key)}) restricted with ="
             )
         positions = [schema.clustering.index(c) for c, _ in spec.order_by]
         ordered = set(positions)
@@ -187,12 +187,7 @@ def check_select(schema: TableSchema, spec: QuerySpec) -> None:
                 "mixing directions is not supported by Cassandra"
             )
         for cond in spec.conditions:
-            if (
-                cond.column is not None
-                and cond.column.kind == "partition_key"
-                and cond.op == "in"
-                and len(cond.value) > 1
-            ):
+            if cond.column is not None and cond.column.kind == "partition_key" and cond.op == "in":
                 raise InvalidQuery(
                     f"{model}: Cassandra cannot page a query with order_by() and __in on the "
                     f"partition key ({cond.column.name}); sort client side, or run one query "

@@ -7,7 +7,9 @@ and hydration all read it and nothing re-derives it from annotations later.
 from __future__ import annotations
 
 import copy
+import difflib
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -18,11 +20,13 @@ from pydantic import TypeAdapter
 from pydantic_core import PydanticUndefined
 
 from .exceptions import DefinitionError
-from .fields import ClusteringKey, Indexed, Marker, PrimaryKey, Static
-from .types import ColumnType, resolve, split_annotation
+from .fields import ClusteringKey, CqlType, Indexed, Marker, PrimaryKey, Static
+from .types import ColumnType, checked_marker, resolve, split_annotation, with_cql_checks
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel, GetCoreSchemaHandler
     from pydantic.fields import FieldInfo
+    from pydantic_core import CoreSchema
 
 ColumnKind = Literal["partition_key", "clustering", "static", "regular"]
 
@@ -169,7 +173,8 @@ class TableSchema:
     @cached_property
     def normalized(self) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
         """Columns whose input is normalized (timestamps to aware UTC milliseconds, at any
-        depth), so that what is in memory equals what Cassandra will return."""
+        depth), so that what is in memory equals what Cassandra will return, or checked
+        (times must be naive)."""
         return tuple((c.name, c.type.normalize) for c in self.columns if c.type.normalize)
 
     @cached_property
@@ -202,6 +207,105 @@ def read_settings(cls: type) -> dict[str, Any]:
     return found
 
 
+# -- table options ---------------------------------------------------------------------
+
+
+def _is_int(value: Any, low: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_map(value: Any) -> bool:
+    return isinstance(value, Mapping) and all(
+        isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in value.items()
+    )
+
+
+def _is_uuid_text(value: Any) -> bool:
+    try:
+        uuid.UUID(value)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return True
+
+
+# (what the value must be, check)
+_TEXT = ("a str", lambda v: isinstance(v, str))
+_BOOL = ("True or False", lambda v: isinstance(v, bool))
+_COUNT = ("an int >= 0", lambda v: _is_int(v, 0))
+_POSITIVE = ("an int >= 1", lambda v: _is_int(v, 1))
+_CHANCE = ("a number from 0 to 1", lambda v: _is_number(v) and 0 <= v <= 1)
+_FP_CHANCE = ("a number above 0, at most 1", lambda v: _is_number(v) and 0 < v <= 1)
+_MAP = ("a dict of str to str, number or bool", _is_map)
+_COMPACTION = (
+    "a dict of str to str, number or bool with a 'class', e.g. "
+    "{'class': 'LeveledCompactionStrategy'}",
+    lambda v: _is_map(v) and "class" in v,
+)
+_BOOL_OR_MAP = ("True, False or (ScyllaDB) a dict", lambda v: isinstance(v, bool) or _is_map(v))
+_UUID = ("a UUID string", _is_uuid_text)
+
+# The table options of CREATE TABLE ... WITH: those Cassandra 5.0 accepts, then those
+# only ScyllaDB knows.  Names are matched case-insensitively, as CQL does.
+TABLE_OPTIONS: Mapping[str, tuple[str, Callable[[Any], bool]]] = MappingProxyType(
+    {
+        "additional_write_policy": _TEXT,  # e.g. '99p'
+        "allow_auto_snapshot": _BOOL,
+        "bloom_filter_fp_chance": _FP_CHANCE,
+        "caching": _MAP,  # {'keys': 'ALL', 'rows_per_partition': 'NONE'}
+        "cdc": _BOOL_OR_MAP,
+        "comment": _TEXT,
+        "compaction": _COMPACTION,
+        "compression": _MAP,
+        "crc_check_chance": _CHANCE,
+        "default_time_to_live": _COUNT,
+        "extensions": _MAP,
+        "gc_grace_seconds": _COUNT,
+        "id": _UUID,
+        "incremental_backups": _BOOL,
+        "max_index_interval": _POSITIVE,
+        "memtable": _TEXT,  # a configuration name from cassandra.yaml, e.g. 'default'
+        "memtable_flush_period_in_ms": _COUNT,
+        "min_index_interval": _POSITIVE,
+        "read_repair": _TEXT,  # 'BLOCKING' or 'NONE'
+        "speculative_retry": _TEXT,  # e.g. '99p', '10ms', 'ALWAYS', 'NONE'
+        # ScyllaDB only
+        "paxos_grace_seconds": _COUNT,
+        "per_partition_rate_limit": _MAP,
+        "synchronous_updates": _BOOL,
+        "tombstone_gc": _MAP,
+    }
+)
+
+
+def check_table_options(options: Any, model: str) -> dict[str, Any]:
+    """``Settings.options`` checked against ``TABLE_OPTIONS``: a typo or a wrong kind of
+    value fails at class creation instead of at ``sync_table()``."""
+    where = f"{model}.Settings.options"
+    if not isinstance(options, Mapping):
+        raise DefinitionError(
+            f"{where} must be a dict of table options, e.g. {{'gc_grace_seconds': 86400}}, "
+            f"not {type(options).__name__}"
+        )
+    for key, value in options.items():
+        found = TABLE_OPTIONS.get(key.lower()) if isinstance(key, str) else None
+        if found is None:
+            close = difflib.get_close_matches(str(key).lower(), TABLE_OPTIONS, n=3, cutoff=0.6)
+            hint = (
+                f"did you mean {' or '.join(map(repr, close))}?"
+                if close
+                else "known options are " + ", ".join(sorted(TABLE_OPTIONS))
+            )
+            raise DefinitionError(f"{where}: unknown table option {key!r}; {hint}")
+        kind, check = found
+        if not check(value):
+            raise DefinitionError(f"{where}: {key} must be {kind}, not {value!r}")
+    return dict(options)
+
+
 def build_schema(cls: type, fields: Mapping[str, FieldInfo]) -> TableSchema:
     """Turn a pydantic model's fields into a ``TableSchema``; every error names the field."""
     model = cls.__name__
@@ -210,7 +314,7 @@ def build_schema(cls: type, fields: Mapping[str, FieldInfo]) -> TableSchema:
     keyspace = settings.get("keyspace")
     if keyspace is not None:
         check_identifier(keyspace, "keyspace", model)
-    options = dict(settings.get("options") or {})
+    options = check_table_options(settings.get("options") or {}, model)
 
     columns: list[Column] = []
     for name, info in fields.items():
@@ -322,6 +426,46 @@ def _index(marker: Indexed, table: str, column: str, ctype: ColumnType, where: s
     return Index(name=name, target=target, using=using, options=marker.options)
 
 
+def add_cql_checks(fields: Mapping[str, FieldInfo]) -> bool:
+    """Make pydantic check what CQL cannot store, for fields without a type marker.
+
+    A bare ``int`` is CQL ``int`` (32-bit) and a ``time`` is naive; without this a larger
+    int or an aware time passes validation and fails only when written (or loses its
+    offset).  Such a field gets the marker that checks it (``Int()``, ``Time()``; see
+    ``coodie.fields``); other annotations get it on the types inside (``int | None``,
+    ``dict[str, int]``).  The ``FieldInfo`` objects are changed in place; returns
+    whether any was, i.e. whether the model's validator must be (re)built from them.
+    """
+    changed = False
+    for info in fields.values():
+        if any(isinstance(m, CqlType) for m in info.metadata):
+            continue  # the marker checks the field itself
+        annotation = info.annotation
+        marker = checked_marker(annotation)
+        if marker is not None:
+            info.metadata.append(marker)
+            changed = True
+            continue
+        checked = with_cql_checks(annotation)
+        if checked is not annotation:
+            info.annotation = checked
+            changed = True
+    return changed
+
+
+def model_core_schema(
+    cls: type[BaseModel], source: Any, handler: GetCoreSchemaHandler
+) -> CoreSchema:
+    """``DocumentBase.__get_pydantic_core_schema__``.
+
+    Pydantic calls it when it builds the model's validator (at class creation and on
+    ``model_rebuild()``), after collecting the fields: the fields get their CQL checks
+    (``add_cql_checks``), then pydantic builds its schema as usual, at no extra cost.
+    """
+    add_cql_checks(cls.__pydantic_fields__)
+    return handler(source)
+
+
 def _check_keys(schema: TableSchema) -> None:
     model = schema.model_name
     if not schema.partition_key:
@@ -356,4 +500,15 @@ def _check_keys(schema: TableSchema) -> None:
             )
 
 
-__all__ = ["Column", "Index", "TableSchema", "build_schema", "quote", "snake_case"]
+__all__ = [
+    "TABLE_OPTIONS",
+    "Column",
+    "Index",
+    "TableSchema",
+    "add_cql_checks",
+    "build_schema",
+    "check_table_options",
+    "model_core_schema",
+    "quote",
+    "snake_case",
+]

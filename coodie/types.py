@@ -20,8 +20,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from cassandra.util import Duration as DriverDuration
 
-from .exceptions import DefinitionError
-from .fields import CqlType, Frozen, Marker
+from .exceptions import DefinitionError, ValidationError
+from .fields import CqlType, Frozen, Int, Marker, Time, refuse_aware_time
 
 Converter = Callable[[Any], Any]
 CollectionKind = Literal["list", "set", "map"]
@@ -78,6 +78,19 @@ def utc(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is _UTC:
         return value
     return aware_utc(value)
+
+
+def naive_time(where: str) -> Converter:
+    """What a ``time`` column holds: a naive time of day.  An aware time is refused
+    (``where`` names ``Model.field``): Cassandra would drop its offset silently."""
+
+    def check(value: dt.time) -> dt.time:
+        try:
+            return refuse_aware_time(value)  # type: ignore[no-any-return]
+        except ValueError as exc:
+            raise ValidationError(f"{where}: {exc}") from None
+
+    return check
 
 
 def _date_from_db(value: Any) -> dt.date:
@@ -153,6 +166,7 @@ _CHECKS: dict[str, Converter] = {
     "float": _float32,
     "ascii": _ascii,
     "timeuuid": _timeuuid,
+    "time": refuse_aware_time,
 }
 
 _DEFAULT_CQL: dict[Any, str] = {
@@ -203,6 +217,46 @@ _COMPATIBLE: dict[str, tuple[Any, ...]] = {
 
 
 # -- annotation walking --------------------------------------------------------------
+
+# Python types whose CQL constraint pydantic checks once the type carries its marker.
+_CHECKED: dict[Any, CqlType] = {int: Int(), dt.time: Time()}
+_UNIONS = (Union, types.UnionType)
+_GENERICS = (list, set, frozenset, dict, tuple)
+
+
+def checked_marker(annotation: Any) -> CqlType | None:
+    """The marker that makes pydantic check a bare ``int`` or ``time`` annotation."""
+    return _CHECKED.get(annotation) if isinstance(annotation, type) else None
+
+
+def with_cql_checks(annotation: Any) -> Any:
+    """``annotation`` with each bare ``int`` as ``Annotated[int, Int()]`` (pydantic then
+    checks the 32-bit range of CQL ``int``) and each bare ``time`` as
+    ``Annotated[time, Time()]`` (pydantic refuses aware times), at any depth; types that
+    carry a type marker are left alone.  Returns ``annotation`` itself when there is
+    nothing to change."""
+    marker = checked_marker(annotation)
+    if marker is not None:
+        return Annotated[annotation, marker]
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        inner, *meta = get_args(annotation)
+        if any(isinstance(m, CqlType) for m in meta):
+            return annotation
+        new = with_cql_checks(inner)
+        if new is inner:
+            return annotation
+        args = (new, *meta)
+        return Annotated[args]
+    if origin in _UNIONS or origin in _GENERICS:
+        args = get_args(annotation)
+        if origin in _UNIONS and (len(args) != 2 or type(None) not in args):
+            return annotation  # a real union, which resolve() rejects naming it as written
+        new_args = tuple(with_cql_checks(a) for a in args)
+        if all(n is a for n, a in zip(new_args, args, strict=True)):
+            return annotation
+        return Union[new_args] if origin in _UNIONS else origin[new_args]
+    return annotation
 
 
 def split_annotation(annotation: Any) -> tuple[Any, list[Marker], bool]:
@@ -290,7 +344,7 @@ def _resolve(tp: Any, markers: list[Marker], where: str, *, nested: bool) -> Col
         from_db=from_db,
         frozen=frozen,
         counter=cql == "counter",
-        normalize=utc if cql == "timestamp" else None,
+        normalize=utc if cql == "timestamp" else naive_time(where) if cql == "time" else None,
     )
 
 
@@ -458,4 +512,12 @@ def _name(tp: Any) -> str:
     return repr(tp).replace("typing.", "")
 
 
-__all__ = ["ColumnType", "resolve", "split_annotation", "utc"]
+__all__ = [
+    "ColumnType",
+    "checked_marker",
+    "naive_time",
+    "resolve",
+    "split_annotation",
+    "utc",
+    "with_cql_checks",
+]

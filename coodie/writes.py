@@ -9,25 +9,24 @@ ran), so that a failed write leaves it as it was.
 from __future__ import annotations
 
 import dataclasses
+import decimal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar
 
 from cassandra.query import UNSET_VALUE
 
 from . import cql
+from .batch import BatchBase
 from .clauses import parse_assignments
 from .connection import Connection
 from .document import DocumentBase, hydrator, loaded_row, set_loaded_row, table_schema, target
 from .exceptions import DocumentNotFound, InvalidQuery, LWTFailed
-from .execution import Operation, Request
+from .execution import Operation, Request, consistency_level
 from .operators import options_of
 from .schema import Column, TableSchema
 from .values import from_db, key_values, to_db, using_params, validate_value
-
-if TYPE_CHECKING:
-    from .batch import BatchBase
 
 D = TypeVar("D", bound=DocumentBase)
 
@@ -45,6 +44,11 @@ def record(doc: DocumentBase, schema: TableSchema, written: Mapping[str, Any]) -
     set_loaded_row(doc, (columns, tuple(held[c.name] for c in columns)))
 
 
+def check_batch(batch: Any) -> None:
+    if batch is not None and not isinstance(batch, BatchBase):
+        raise InvalidQuery(f"batch= takes a BatchQuery, not {batch!r}")
+
+
 def dispatch(
     conn: Connection,
     request: Request,
@@ -52,15 +56,29 @@ def dispatch(
     done: Callable[[], None],
     *,
     counter: bool = False,
+    doc: DocumentBase | None = None,
+    after_others: bool = False,
 ) -> Operation[Any]:
-    """Send the write now, or queue it in ``batch``; ``done`` records it once it was sent."""
+    """Send the write now, or queue it in ``batch``; ``done`` records it once it was sent.
+
+    ``doc`` is the document written; ``after_others`` refuses it when the batch already
+    holds a write of it (a ``save()`` computes its change from the row as last read or
+    written, which a queued write has not changed yet).
+    """
     if batch is not None:
+        check_batch(batch)
         if request.consistency is not None or request.timeout is not None:
             raise InvalidQuery(
                 "consistency and timeout apply to the whole batch; pass them to "
                 "BatchQuery(consistency=..., timeout=...) instead of the write"
             )
-        batch.add(conn, request, done, counter=counter)
+        if after_others and doc is not None and batch.holds(doc):
+            raise InvalidQuery(
+                f"{type(doc).__name__}: this document already has a write in this batch; "
+                "save() computes its change from the row as last written, and the queued "
+                "write has not happened yet: make all changes, then save once per batch"
+            )
+        batch.add(conn, request, done, counter=counter, doc=doc)
         return None
     result = yield conn, request
     done()
@@ -118,6 +136,14 @@ def save_op(
     loaded = loaded_row(doc)
     values = doc.__dict__
     options = using_params(ttl, timestamp)
+    if consistency is not None:
+        consistency_level(consistency)  # checked even when nothing is sent
+    check_batch(batch)
+    for name, normalize in schema.normalized:
+        value = values.get(name)
+        if value is not None and schema.by_name[name].type.collection is not None:
+            # Changed in place (d.times.append(...)): not normalized by assignment.
+            values[name] = normalize(value)
     if loaded is not None and _same_key(loaded, doc):
         keys = key_values(schema, doc.__dict__)
         columns, row = loaded
@@ -142,7 +168,7 @@ def save_op(
             value = values[column.name]
             written[column.name] = to_db(schema, column, value)
             delta = None
-            if column.type.is_multicell and column.name in stored:
+            if column.type.is_multicell and stored.get(column.name, UNSET_VALUE) is not UNSET_VALUE:
                 delta = collection_delta(column, from_db(column, stored[column.name]), value)
             if delta is None:  # replaced whole (or not loaded: nothing to compare with)
                 assignments.append(cql.Assignment(column))
@@ -161,11 +187,15 @@ def save_op(
         )
         params = [*options, *set_params, *keys]
         request = Request(text, params, consistency=consistency, timeout=timeout)
-        yield from dispatch(conn, request, batch, lambda: record(doc, schema, written))
+        yield from dispatch(
+            conn, request, batch, lambda: record(doc, schema, written), doc=doc, after_others=True
+        )
         return doc
     text, params, row = _insert_statement(doc, schema, ref, ttl, timestamp, options, lwt=False)
     request = Request(text, params, consistency=consistency, timeout=timeout)
-    yield from dispatch(conn, request, batch, lambda: _loaded(doc, schema.columns, row))
+    yield from dispatch(
+        conn, request, batch, lambda: _loaded(doc, schema.columns, row), doc=doc, after_others=True
+    )
     return doc
 
 
@@ -181,6 +211,9 @@ def _row_clauses(
     return schema.key_clauses, keys
 
 
+_INEXACT = frozenset({float, decimal.Decimal})
+
+
 def collection_delta(column: Column, old: Any, new: Any) -> list[tuple[str, Any]] | None:
     """The change from ``old`` to ``new`` (model values of a non-frozen collection) as
     additions and removals (``[("add", {...}), ("remove", {...})]``), so that another
@@ -190,23 +223,34 @@ def collection_delta(column: Column, old: Any, new: Any) -> list[tuple[str, Any]
         return None
     kind = column.type.collection
     try:
-        if kind == "set":
-            added, removed = set(new) - set(old), set(old) - set(new)
-            return [("add", added)] * bool(added) + [("remove", removed)] * bool(removed)
-        if kind == "map":
-            changed = {k: v for k, v in new.items() if k not in old or old[k] != v}
-            gone = old.keys() - new.keys()
-            return [("add", changed)] * bool(changed) + [("remove", gone)] * bool(gone)
-        n = len(old)
-        if list(new[:n]) == list(old):
-            return [("append", list(new[n:]))]
-        if n < len(new) and list(new[-n:]) == list(old):
-            return [("prepend", list(new[: len(new) - n]))]
-        dropped = set(old) - set(new)
-        if dropped and [v for v in old if v not in dropped] == list(new):
-            return [("remove", list(dropped))]
+        delta = _delta(kind, old, new)
     except TypeError:  # unhashable items (e.g. frozen maps in a list): replace whole
         return None
+    if delta and any(op == "remove" for op, _ in delta):
+        # 0.0 == -0.0 and Decimal("1.0") == Decimal("1.00") in Python, not to Cassandra:
+        # a removal computed with == could leave a twin on disk; write such values whole.
+        items = old.keys() if kind == "map" else old
+        if any(type(v) in _INEXACT for v in items):
+            return None
+    return delta
+
+
+def _delta(kind: Any, old: Any, new: Any) -> list[tuple[str, Any]] | None:
+    if kind == "set":
+        added, removed = set(new) - set(old), set(old) - set(new)
+        return [("add", added)] * bool(added) + [("remove", removed)] * bool(removed)
+    if kind == "map":
+        changed = {k: v for k, v in new.items() if k not in old or old[k] != v}
+        gone = old.keys() - new.keys()
+        return [("add", changed)] * bool(changed) + [("remove", gone)] * bool(gone)
+    n = len(old)
+    if list(new[:n]) == list(old):
+        return [("append", list(new[n:]))]
+    if n < len(new) and list(new[-n:]) == list(old):
+        return [("prepend", list(new[: len(new) - n]))]
+    dropped = set(old) - set(new)
+    if dropped and [v for v in old if v not in dropped] == list(new):
+        return [("remove", list(dropped))]
     return None
 
 
@@ -222,6 +266,8 @@ def _loaded(doc: DocumentBase, columns: tuple[Column, ...], row: tuple[Any, ...]
 
 
 def _differs(column: Column, value: Any, stored: Any) -> bool:
+    if stored is UNSET_VALUE:  # written as nothing: changed once it holds something
+        return value is not None and (not column.type.is_multicell or bool(value))
     if column.type.is_multicell:  # Cassandra stores an empty collection as null
         return (value or None) != (from_db(column, stored) or None)
     return value != from_db(column, stored)  # type: ignore[no-any-return]
@@ -261,7 +307,10 @@ def _insert_statement(
     for i in schema.key_positions:
         if params[i] is UNSET_VALUE:
             key_values(schema, doc.__dict__)  # raises, naming the key column
-    row = tuple([None if p is UNSET_VALUE else p for p in params])
+    # Unset columns keep what the table held before (an INSERT is an upsert): they are
+    # recorded as UNSET, "not observed", so that no later change is sent as a
+    # difference from a value that was never seen.
+    row = tuple(params)
     text = cql.insert(
         ref,
         schema.quoted_columns,
@@ -349,7 +398,9 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
     consistency = options.get("consistency")
     timeout = options.get("timeout")
     batch = options.get("batch")
-    if_exists = bool(options.get("if_exists"))
+    if_exists = options.get("if_exists", False)
+    if not isinstance(if_exists, bool):
+        raise InvalidQuery(f"if_exists takes True or False, not {if_exists!r}")
     cls = type(doc)
     schema, conn, ref = target(cls)
     if not values:
@@ -379,6 +430,7 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
             request,
             batch,
             lambda: _apply_update(doc, schema, assignments),
+            doc=doc,
             counter=any(a.column.type.counter for a, _ in assignments),
         )
         return doc
@@ -396,7 +448,9 @@ def _apply_update(doc: DocumentBase, schema: TableSchema, assignments: Any) -> N
     now holds for the columns whose whole value is known."""
     values = doc.__dict__
     loaded = loaded_row(doc)
-    known = {c.name for c in loaded[0]} if loaded else set()
+    known = (
+        {c.name for c, v in zip(*loaded, strict=True) if v is not UNSET_VALUE} if loaded else set()
+    )
     written: dict[str, Any] = {}
     for assignment, value in assignments:
         column = assignment.column
@@ -467,7 +521,9 @@ def delete_op(
     )
     params = [*using_params(None, timestamp), *key_values(schema, doc.__dict__)]
     request = Request(text, params, consistency=consistency, timeout=timeout)
-    result = yield from dispatch(conn, request, batch, lambda: _forget(doc))
+    result = yield from dispatch(
+        conn, request, batch, lambda: _forget(doc), counter=schema.is_counter_table, doc=doc
+    )
     if if_exists and not lwt_outcome(type(doc), result)[0]:
         raise LWTFailed(
             f"{schema.model_name}.delete(if_exists=True) was not applied: the row does not exist"

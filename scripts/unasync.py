@@ -38,6 +38,8 @@ RULES: list[tuple[str, str]] = [
     (r"\barun\b", "run"),
     (r"\bacall\b", "call"),
     (r"\bAsyncIterator\b", "Iterator"),
+    (r"\bascan_pages\b", "scan_pages"),
+    (r"\bascan_items\b", "scan_items"),
     (r"\b__aiter__\b", "__iter__"),
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
