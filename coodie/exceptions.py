@@ -47,6 +47,10 @@ class MultipleDocumentsFound(CoodieError, LookupError):
     """``get()`` matched more than one row."""
 
 
+class UnreadableRow(CoodieError, ValueError):
+    """A row holds a value its model's field cannot hold (read back, not written)."""
+
+
 class LWTFailed(CoodieError):
     """A conditional write (``IF ...``) was not applied.
 

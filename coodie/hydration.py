@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .exceptions import UnreadableRow
 from .types import aware_utc
 
 if TYPE_CHECKING:
@@ -61,19 +62,49 @@ class Hydrator:
         self.hydrate: Callable[[Sequence[Any]], Any] = namespace["hydrate"]
 
     def __call__(self, row: Sequence[Any]) -> Any:
-        return self.hydrate(row)
+        try:
+            return self.hydrate(row)
+        except Exception as exc:
+            raise self.unreadable([row], exc) from exc
 
     def many(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
         # Hydrating a page allocates several containers per row and makes no reference
         # cycles; pausing the cyclic collector meanwhile saves its repeated scans of the
         # young objects (about 40% of the time on large pages).
-        if len(rows) < 256 or not gc.isenabled():
-            return list(map(self.hydrate, rows))
-        gc.disable()
         try:
-            return list(map(self.hydrate, rows))
-        finally:
-            gc.enable()
+            if len(rows) < 256 or not gc.isenabled():
+                return list(map(self.hydrate, rows))
+            gc.disable()
+            try:
+                return list(map(self.hydrate, rows))
+            finally:
+                gc.enable()
+        except Exception as exc:
+            raise self.unreadable(rows, exc) from exc
+
+    def unreadable(self, rows: Sequence[Sequence[Any]], exc: Exception) -> Exception:
+        """The error for a cell the model cannot hold (an Enum value it does not know, a
+        duration with months in a timedelta field), naming the model, field and row."""
+        for row in rows:
+            for column, value in zip(self.columns, row, strict=False):
+                convert = column.type.from_db
+                if value is None or convert is None:
+                    continue
+                try:
+                    convert(value)
+                except Exception as error:
+                    keys = ", ".join(
+                        f"{c.name}={v!r}"
+                        for c, v in zip(self.columns, row, strict=False)
+                        if c.is_key
+                    )
+                    return UnreadableRow(
+                        f"{self.cls.__name__}.{column.name}: cannot read {value!r} from "
+                        f"column {column.db_name} ({column.type.cql}) of the row with {keys}: "
+                        f"{error}. Fix the stored value, or widen the field's type so that it "
+                        "holds it (see docs/models.md, 'Values the model cannot read')"
+                    )
+        return exc
 
 
 def _generate(cls: type[DocumentBase], columns: tuple[Column, ...]) -> tuple[str, dict[str, Any]]:

@@ -5,18 +5,16 @@ does not use ``from __future__ import annotations``.
 """
 
 import datetime as dt
-import socket
 import uuid
 from typing import Annotated, Any, Optional
 
 import pydantic
 import pytest
 
-from coodie.connection import Connection, contact_points, get_connection
+from coodie.connection import Connection
 from coodie.exceptions import ConfigurationError, ValidationError
 from coodie.fields import BigInt, ClusteringKey, Indexed, PrimaryKey, SmallInt
 from coodie.schema import TABLE_OPTIONS
-from tests.conftest import cluster_hosts
 from tests.integration.conftest import Api
 
 
@@ -242,25 +240,3 @@ async def test_every_cassandra_table_option_is_accepted_by_the_node(
 
 
 # -- C11b: IPv6 contact points -----------------------------------------------------------------
-
-
-def _listens_on_ipv6_loopback(port: int) -> bool:
-    try:
-        with socket.create_connection(("::1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-async def test_connect_through_ipv6_contact_point(api: Api, keyspace: str) -> None:
-    _, port = contact_points(cluster_hosts())
-    port = port or 9042
-    if not _listens_on_ipv6_loopback(port):
-        pytest.skip(f"the node does not listen on [::1]:{port}")
-    name = f"c11b_{api.name}"
-    await api.wait(api.module.init_coodie(hosts=[f"[::1]:{port}"], keyspace=keyspace, name=name))
-    try:
-        conn = get_connection(name)
-        assert conn.session.execute("SELECT release_version FROM system.local").one()
-    finally:
-        await api.wait(api.module.close_coodie(name))

@@ -439,3 +439,50 @@ async def test_paging_states_resist_forgery_and_set_order(api: Api, m: Any) -> N
     shops = {s, shop(), shop()}
     one = m.Item.find(shop__in=shops).spec.conditions[0].value
     assert one == sorted(one, key=repr)
+
+
+# -- C8: a cell the model cannot read -------------------------------------------------------------
+
+
+async def test_an_unreadable_cell_names_model_field_and_row(
+    api: Api, connection: Connection, keyspace: str
+) -> None:
+    import enum
+    from datetime import timedelta
+
+    from coodie.exceptions import UnreadableRow
+
+    class Color(enum.Enum):
+        RED = "red"
+
+    class Paint(api.Document):  # type: ignore[name-defined,misc]
+        id: Annotated[str, PrimaryKey()]
+        color: Optional[Color] = None
+        dry: Optional[timedelta] = None
+
+        class Settings:
+            name = "core_paint"
+
+    await api.wait(Paint.sync_table())
+    key = shop()
+    connection.session.execute(
+        f"INSERT INTO \"{keyspace}\".core_paint (id, color) VALUES (%s, 'mauve')", (key,)
+    )
+    reads = (
+        lambda: Paint.get(id=key),
+        lambda: Paint.find(id=key).all(),
+        lambda: api.collect(Paint.find(id=key)),
+    )
+    for read in reads:
+        with pytest.raises(UnreadableRow) as info:
+            await api.wait(read())
+        assert str(info.value).startswith(
+            f"Paint.color: cannot read 'mauve' from column color (text) of the row with "
+            f"id={key!r}: 'mauve' is not a valid "
+        )
+        assert "widen the field's type" in str(info.value)
+    connection.session.execute(
+        f"UPDATE \"{keyspace}\".core_paint SET color = 'red', dry = 1mo2d WHERE id = %s", (key,)
+    )
+    error = await api.raises(UnreadableRow, Paint.get, id=key)
+    assert "Paint.dry: cannot read" in str(error) and "month part" in str(error)
