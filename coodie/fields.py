@@ -107,6 +107,15 @@ class Indexed(Marker):
 
 
 @dataclass(frozen=True)
+class DbName(Marker):
+    """The column's name in the table when it differs from the field's name
+    (cqlengine's ``db_field``): ``from_: Annotated[str, DbName("from")]``.  Every
+    statement, filter, index and schema comparison uses it; code uses the field name."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Static(Marker):
     """A static column: one value per partition."""
 
@@ -245,6 +254,7 @@ __all__ = [
     "Counter",
     "CqlType",
     "Date",
+    "DbName",
     "Decimal",
     "Double",
     "Duration",

@@ -20,7 +20,7 @@ from pydantic import TypeAdapter
 from pydantic_core import PydanticUndefined
 
 from .exceptions import DefinitionError
-from .fields import ClusteringKey, CqlType, Indexed, Marker, PrimaryKey, Static
+from .fields import ClusteringKey, CqlType, DbName, Indexed, Marker, PrimaryKey, Static
 from .types import ColumnType, checked_marker, resolve, split_annotation, with_cql_checks
 
 if TYPE_CHECKING:
@@ -131,6 +131,11 @@ class TableSchema:
     @cached_property
     def by_name(self) -> Mapping[str, Column]:
         return MappingProxyType({c.name: c for c in self.columns})
+
+    @cached_property
+    def by_db_name(self) -> Mapping[str, Column]:
+        """Columns by their name in the table (``DbName``), e.g. for LWT result rows."""
+        return MappingProxyType({c.db_name: c for c in self.columns})
 
     @cached_property
     def partition_key(self) -> tuple[Column, ...]:
@@ -322,6 +327,7 @@ def build_schema(cls: type, fields: Mapping[str, FieldInfo]) -> TableSchema:
         check_identifier(name, "column name", where)
         bare, markers, optional = split_annotation(info.annotation)
         markers = [*markers, *(m for m in info.metadata if isinstance(m, Marker))]
+        db_name = _column_name(name, info, markers, where)
         pk = [m for m in markers if isinstance(m, PrimaryKey)]
         ck = [m for m in markers if isinstance(m, ClusteringKey)]
         idx = [m for m in markers if isinstance(m, Indexed)]
@@ -366,21 +372,29 @@ def build_schema(cls: type, fields: Mapping[str, FieldInfo]) -> TableSchema:
                 )
         index = None
         if idx:
-            index = _index(idx[0], table, name, ctype, where)
+            index = _index(idx[0], table, db_name, ctype, where)
         columns.append(
             Column(
                 name=name,
-                db_name=name,
+                db_name=db_name,
                 type=ctype,
                 kind=kind,
                 position=position,
                 order=order,
                 index=index,
                 optional=optional,
-                quoted=quote(name),
+                quoted=quote(db_name),
                 default=info.default,
             )
         )
+    taken: dict[str, str] = {}
+    for column in columns:
+        other = taken.setdefault(column.db_name, column.name)
+        if other != column.name:
+            raise DefinitionError(
+                f"{model}.{column.name}: column {column.db_name!r} is also the column of "
+                f"{model}.{other}; give one of them another DbName()"
+            )
     schema = TableSchema(
         model_name=model,
         table=table,
@@ -391,6 +405,22 @@ def build_schema(cls: type, fields: Mapping[str, FieldInfo]) -> TableSchema:
     )
     _check_keys(schema)
     return schema
+
+
+def _column_name(name: str, info: FieldInfo, markers: list[Marker], where: str) -> str:
+    """The field's column name: its ``DbName`` or the field name itself."""
+    if info.alias is not None or info.validation_alias is not None:
+        raise DefinitionError(
+            f"{where}: Field(alias=...) is not how coodie names a column (pydantic would "
+            "then expect the alias as the keyword, and queries would still use the field "
+            f"name); name the column with Annotated[..., DbName({info.alias!r})] instead"
+        )
+    names = [m.name for m in markers if isinstance(m, DbName)]
+    if len(names) > 1:
+        raise DefinitionError(f"{where}: one DbName() per field")
+    if not names:
+        return name
+    return check_identifier(names[0], "column name (DbName)", where)
 
 
 def _index(marker: Indexed, table: str, column: str, ctype: ColumnType, where: str) -> Index:

@@ -375,11 +375,11 @@ def lwt_outcome(cls: type[D], result: Any) -> tuple[bool, D | None]:
         return True, None
     names = list(result.column_names)[1:]
     schema = table_schema(cls)
-    columns = tuple(schema.by_name[n] for n in names if n in schema.by_name)
+    columns = tuple(schema.by_db_name[n] for n in names if n in schema.by_db_name)
     if not columns:
         return False, None
     position = {n: i + 1 for i, n in enumerate(names)}
-    values = tuple(row[position[c.name]] for c in columns)
+    values = tuple(row[position[c.db_name]] for c in columns)
     return False, hydrator(cls, columns)(values)
 
 
