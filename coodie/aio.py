@@ -57,9 +57,15 @@ class QuerySet(QuerySetBase[T], Generic[T]):
         return await arun(query.paginate_op(self, page_size, paging_state))
 
     async def delete(
-        self, *, timestamp: int | datetime | None = None, batch: BatchQuery | None = None
+        self,
+        *,
+        timestamp: int | datetime | None = None,
+        batch: BatchQuery | None = None,
+        if_exists: bool = False,
+        if_conditions: Mapping[str, Any] | None = None,
     ) -> None:
-        await arun(query.delete_op(self, timestamp, batch))
+        """Delete the rows (or, with ``if_exists``/``if_conditions``, the one row if...)."""
+        await arun(query.delete_op(self, timestamp, batch, if_exists, if_conditions))
 
     async def update(
         self,
@@ -69,9 +75,15 @@ class QuerySet(QuerySetBase[T], Generic[T]):
         ttl: int | None = None,
         timestamp: int | datetime | None = None,
         batch: BatchQuery | None = None,
+        if_exists: bool = False,
+        if_conditions: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> None:
-        await arun(query.update_op(self, {**(values or {}), **fields}, ttl, timestamp, batch))
+        """Set fields on the selected rows; conditional with ``if_exists``/``if_conditions``
+        (then ``LWTFailed`` says it was not applied, with the current values)."""
+        changes = {**(values or {}), **fields}
+        op = query.update_op(self, changes, ttl, timestamp, batch, if_exists, if_conditions)
+        await arun(op)
 
     def scan_pages(
         self,
@@ -165,7 +177,8 @@ class Document(DocumentBase):
 
     async def update(self, values: Mapping[str, Any] | None = None, /, **fields: Any) -> Self:
         """Set and write the given fields; ``ttl``, ``timestamp``, ``consistency``,
-        ``timeout``, ``batch`` and ``if_exists`` are options (see docs/crud.md)."""
+        ``serial_consistency``, ``timeout``, ``batch``, ``if_exists`` and ``if_conditions``
+        are options (see docs/crud.md)."""
         return await arun(writes.update_op(self, values, fields))
 
     async def delete(self, **options: Unpack[writes.DeleteOptions]) -> None:

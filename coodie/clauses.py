@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from .cql import Assignment
 from .exceptions import InvalidQuery, ValidationError
-from .operators import ASSIGNMENTS, FILTERS, RANGES, AssignmentOperator, Needs, split
+from .operators import ASSIGNMENTS, CONDITIONS, FILTERS, RANGES, AssignmentOperator, Needs, split
 from .schema import Column, TableSchema
 from .types import ColumnType
 from .values import to_db, unknown_field, validate_field, validate_value
@@ -190,6 +190,49 @@ def _condition(schema: TableSchema, column: Column, op: str, raw: Any, key: str)
     )
 
 
+def parse_conditions(schema: TableSchema, conditions: Any, what: str) -> list[Condition]:
+    """The ``IF`` clauses of a conditional write: ``{"status": "open", "count__lt": 10,
+    "owner__ne": None, "kind__in": [...]}`` on non-key columns (``None`` tests for null)."""
+    if not isinstance(conditions, Mapping) or not conditions:
+        raise InvalidQuery(
+            f"{schema.model_name}.{what}: if_conditions takes a non-empty dict such as "
+            f"{{'status': 'open'}}, not {conditions!r}"
+        )
+    out = []
+    for key, raw in conditions.items():
+        name, op = split(key, FILTERS)
+        op = op or "eq"
+        column = schema.by_name.get(name)
+        if column is None:
+            raise InvalidQuery(unknown_field(schema, name, "column") + f" in if_conditions {key!r}")
+        where = f"{schema.model_name}.{name}"
+        if column.is_key:
+            raise InvalidQuery(
+                f"if_conditions {key!r}: {where} is part of the primary key, which the write "
+                "already names; conditions apply to the other columns"
+            )
+        if op not in CONDITIONS:
+            raise InvalidQuery(
+                f"if_conditions {key!r}: conditions use =, __ne, __gt, __gte, __lt, __lte or "
+                "__in, not __" + op
+            )
+        if column.type.counter:
+            raise InvalidQuery(f"if_conditions {key!r}: Cassandra has no conditions on counters")
+        if raw is None and op in ("eq", "ne"):
+            out.append(Condition(column, op, None))
+        elif op == "ne" or (op == "eq" and column.type.is_multicell):  # (a whole collection)
+            value = validate_value(schema, column, raw, what="condition value")
+            out.append(Condition(column, op, to_db(schema, column, value)))
+        elif column.type.is_multicell:
+            raise InvalidQuery(
+                f"if_conditions {key!r}: a non-frozen {column.type.cql} compares only with = "
+                "or __ne"
+            )
+        else:
+            out.append(_condition(schema, column, op, raw, key))
+    return out
+
+
 # -- assignments ---------------------------------------------------------------------------
 
 
@@ -290,5 +333,6 @@ __all__ = [
     "Token",
     "fits",
     "parse_assignments",
+    "parse_conditions",
     "parse_filters",
 ]

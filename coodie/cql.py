@@ -79,9 +79,12 @@ def delete(
     columns: tuple[str, ...] = (),
     timestamp: bool = False,
     if_exists: bool = False,
+    conditions: tuple[str, ...] = (),
 ) -> str:
     cols = f" {', '.join(columns)}" if columns else ""
     tail = " IF EXISTS" if if_exists else ""
+    if conditions:
+        tail = " IF " + " AND ".join(conditions)
     return f"DELETE{cols} FROM {ref}{using(False, timestamp)}{where(clauses)}{tail}"
 
 

@@ -150,7 +150,7 @@ WRITE_OPTIONS = MappingProxyType(
             ),
             WriteOption(
                 "serial_consistency",
-                frozenset({_INSERT}),
+                frozenset({_INSERT, _UPDATE, _DELETE}),
                 "serial consistency of a conditional write",
             ),
             WriteOption(
@@ -165,13 +165,22 @@ WRITE_OPTIONS = MappingProxyType(
             ),
             WriteOption(
                 "if_exists",
-                frozenset({_UPDATE, _DELETE}),
+                frozenset({_UPDATE, _DELETE, _QS_UPDATE, _QS_DELETE}),
                 "only if the row exists (a lightweight transaction)",
+            ),
+            WriteOption(
+                "if_conditions",
+                frozenset({_UPDATE, _DELETE, _QS_UPDATE, _QS_DELETE}),
+                "only if the row's columns hold these values, e.g. {'status': 'open', "
+                "'count__lt': 10} (a lightweight transaction)",
             ),
         )
     }
 )
 """Write options by keyword, with the methods that take each."""
+
+CONDITIONS = frozenset({"eq", "ne", "gt", "gte", "lt", "lte", "in"})
+"""The filter operators a conditional write's ``if_conditions`` may use (``IF ...``)."""
 
 
 def options_of(method: str) -> frozenset[str]:
@@ -193,6 +202,7 @@ def split(key: str, table: Mapping[str, object]) -> tuple[str, str | None]:
 
 __all__ = [
     "ASSIGNMENTS",
+    "CONDITIONS",
     "FILTERS",
     "RANGES",
     "SUFFIXES",

@@ -29,7 +29,7 @@ from .execution import Operation, Request, check_timeout
 from .restrictions import QuerySpec, check_key_only, check_select
 from .schema import Column
 from .values import from_db, positive, unknown_field, using_params, write_timestamp
-from .writes import check_counter_options, dispatch
+from .writes import Conditional, check_counter_options, conditional, dispatch
 
 if TYPE_CHECKING:
     from .batch import BatchBase
@@ -376,17 +376,32 @@ def _unseal(qs: QuerySetBase[Any], seal: bytes, token: Any) -> bytes:
 
 
 def delete_op(
-    qs: QuerySetBase[Any], timestamp: int | datetime | None = None, batch: BatchBase | None = None
+    qs: QuerySetBase[Any],
+    timestamp: int | datetime | None = None,
+    batch: BatchBase | None = None,
+    if_exists: bool = False,
+    if_conditions: Mapping[str, Any] | None = None,
 ) -> Operation[None]:
     schema, conn, ref = target(qs.model)
     spec = qs.spec
-    check_key_only(schema, spec, "delete()", full=False)
+    lwt = conditional(schema, "delete()", if_exists, if_conditions)
+    check_key_only(schema, spec, "delete()", full=bool(lwt))
+    _check_conditional(qs, lwt, timestamp, batch)
     params: list[Any] = [] if timestamp is None else [write_timestamp(timestamp)]
     params += [p for c in spec.conditions for p in c.params()]
     text = cql.delete(
-        ref, tuple(c.clause(schema) for c in spec.conditions), timestamp=timestamp is not None
+        ref,
+        tuple(c.clause(schema) for c in spec.conditions),
+        timestamp=timestamp is not None,
+        if_exists=lwt.if_exists,
+        conditions=lwt.clauses,
     )
-    request = Request(text, params, consistency=spec.consistency, timeout=spec.timeout)
+    request = Request(
+        text, [*params, *lwt.params], consistency=spec.consistency, timeout=spec.timeout
+    )
+    if lwt:
+        yield from lwt.send(conn, request, qs.model)
+        return
     yield from dispatch(conn, request, batch, _nothing, counter=schema.is_counter_table)
 
 
@@ -396,9 +411,12 @@ def update_op(
     ttl: int | None = None,
     timestamp: int | datetime | None = None,
     batch: BatchBase | None = None,
+    if_exists: bool = False,
+    if_conditions: Mapping[str, Any] | None = None,
 ) -> Operation[None]:
     schema, conn, ref = target(qs.model)
     spec = qs.spec
+    lwt = conditional(schema, "update()", if_exists, if_conditions)
     if not values:
         raise InvalidQuery(f"{schema.model_name}: update() needs at least one field=value")
     assignments, set_params = parse_assignments(schema, values, allow_keys=False, model=qs.model)
@@ -412,6 +430,7 @@ def update_op(
             f"({', '.join(a.column.name for a, _ in assignments)}) takes the partition key "
             "alone; drop the clustering filters"
         )
+    _check_conditional(qs, lwt, timestamp, batch)
     check_counter_options(schema, assignments, ttl, timestamp)
     text = cql.update(
         ref,
@@ -419,15 +438,36 @@ def update_op(
         tuple(c.clause(schema) for c in spec.conditions),
         ttl=ttl is not None,
         timestamp=timestamp is not None,
+        if_exists=lwt.if_exists,
+        conditions=lwt.clauses,
     )
     params = [
         *using_params(ttl, timestamp),
         *set_params,
         *(p for c in spec.conditions for p in c.params()),
+        *lwt.params,
     ]
     request = Request(text, params, consistency=spec.consistency, timeout=spec.timeout)
+    if lwt:
+        yield from lwt.send(conn, request, qs.model)
+        return
     counter = any(a.column.type.counter for a, _ in assignments)
     yield from dispatch(conn, request, batch, _nothing, counter=counter)
+
+
+def _check_conditional(qs: QuerySetBase[Any], lwt: Conditional, timestamp: Any, batch: Any) -> None:
+    if not lwt:
+        return
+    if timestamp is not None or batch is not None:
+        raise InvalidQuery(
+            f"{lwt.what}: a conditional write (if_exists, if_conditions) is a lightweight "
+            "transaction: it takes no timestamp and joins no batch"
+        )
+    if any(c.op != "eq" for c in qs.spec.conditions):
+        raise InvalidQuery(
+            f"{lwt.what}: a conditional write acts on one row: restrict its key with = only "
+            "(no __in)"
+        )
 
 
 def _nothing() -> None:

@@ -57,9 +57,15 @@ class QuerySet(QuerySetBase[T], Generic[T]):
         return run(query.paginate_op(self, page_size, paging_state))
 
     def delete(
-        self, *, timestamp: int | datetime | None = None, batch: BatchQuery | None = None
+        self,
+        *,
+        timestamp: int | datetime | None = None,
+        batch: BatchQuery | None = None,
+        if_exists: bool = False,
+        if_conditions: Mapping[str, Any] | None = None,
     ) -> None:
-        run(query.delete_op(self, timestamp, batch))
+        """Delete the rows (or, with ``if_exists``/``if_conditions``, the one row if...)."""
+        run(query.delete_op(self, timestamp, batch, if_exists, if_conditions))
 
     def update(
         self,
@@ -69,9 +75,15 @@ class QuerySet(QuerySetBase[T], Generic[T]):
         ttl: int | None = None,
         timestamp: int | datetime | None = None,
         batch: BatchQuery | None = None,
+        if_exists: bool = False,
+        if_conditions: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> None:
-        run(query.update_op(self, {**(values or {}), **fields}, ttl, timestamp, batch))
+        """Set fields on the selected rows; conditional with ``if_exists``/``if_conditions``
+        (then ``LWTFailed`` says it was not applied, with the current values)."""
+        changes = {**(values or {}), **fields}
+        op = query.update_op(self, changes, ttl, timestamp, batch, if_exists, if_conditions)
+        run(op)
 
     def scan_pages(
         self,
@@ -165,7 +177,8 @@ class Document(DocumentBase):
 
     def update(self, values: Mapping[str, Any] | None = None, /, **fields: Any) -> Self:
         """Set and write the given fields; ``ttl``, ``timestamp``, ``consistency``,
-        ``timeout``, ``batch`` and ``if_exists`` are options (see docs/crud.md)."""
+        ``serial_consistency``, ``timeout``, ``batch``, ``if_exists`` and ``if_conditions``
+        are options (see docs/crud.md)."""
         return run(writes.update_op(self, values, fields))
 
     def delete(self, **options: Unpack[writes.DeleteOptions]) -> None:

@@ -19,7 +19,7 @@ from cassandra.query import UNSET_VALUE
 
 from . import cql
 from .batch import BatchBase
-from .clauses import parse_assignments
+from .clauses import Condition, parse_assignments, parse_conditions
 from .connection import Connection
 from .document import DocumentBase, hydrator, loaded_row, set_loaded_row, table_schema, target
 from .exceptions import DocumentNotFound, InvalidQuery, LWTFailed
@@ -101,9 +101,11 @@ class WriteOptions(TypedDict, total=False):
 class DeleteOptions(TypedDict, total=False):
     timestamp: int | datetime | None
     consistency: Any
+    serial_consistency: Any
     timeout: float | None
     batch: BatchBase | None
     if_exists: bool
+    if_conditions: Mapping[str, Any] | None
 
 
 class InsertOptions(TypedDict, total=False):
@@ -398,33 +400,38 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
     consistency = options.get("consistency")
     timeout = options.get("timeout")
     batch = options.get("batch")
-    if_exists = options.get("if_exists", False)
-    if not isinstance(if_exists, bool):
-        raise InvalidQuery(f"if_exists takes True or False, not {if_exists!r}")
     cls = type(doc)
     schema, conn, ref = target(cls)
+    lwt = conditional(
+        schema, "update()", options.get("if_exists", False), options.get("if_conditions")
+    )
+    if lwt and (timestamp is not None or batch is not None):
+        raise InvalidQuery(
+            f"{schema.model_name}.update(): a conditional write (if_exists, if_conditions) is "
+            "a lightweight transaction: it takes no timestamp and joins no batch"
+        )
     if not values:
         raise InvalidQuery(f"{schema.model_name}.update() needs at least one field=value")
     assignments, params = parse_assignments(schema, values, allow_keys=False, model=cls)
     check_counter_options(schema, assignments, ttl, timestamp)
     where, keys = _row_clauses(schema, doc, [a.column for a, _ in assignments])
-    if if_exists and (timestamp is not None or batch is not None):
-        raise InvalidQuery("if_exists=True is a lightweight transaction: no timestamp or batch")
     text = cql.update(
         ref,
         tuple(a for a, _ in assignments),
         where,
         ttl=ttl is not None,
         timestamp=timestamp is not None,
-        if_exists=if_exists,
+        if_exists=lwt.if_exists,
+        conditions=lwt.clauses,
     )
     request = Request(
         text,
-        [*using_params(ttl, timestamp), *params, *keys],
+        [*using_params(ttl, timestamp), *params, *keys, *lwt.params],
         consistency=consistency,
+        serial_consistency=options.get("serial_consistency"),
         timeout=timeout,
     )
-    if not if_exists:
+    if not lwt:
         yield from dispatch(
             conn,
             request,
@@ -434,13 +441,65 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
             counter=any(a.column.type.counter for a, _ in assignments),
         )
         return doc
-    result = yield conn, request
-    if not lwt_outcome(cls, result)[0]:
-        raise LWTFailed(
-            f"{schema.model_name}.update(if_exists=True) was not applied: the row does not exist"
-        )
+    yield from lwt.send(conn, request, cls)
     _apply_update(doc, schema, assignments)
     return doc
+
+
+@dataclass(frozen=True, slots=True)
+class Conditional:
+    """The ``IF`` part of a write: ``IF EXISTS`` or ``IF <conditions>``, or nothing."""
+
+    what: str  # "Model.update()", for messages
+    if_exists: bool = False
+    conditions: tuple[Condition, ...] = ()
+    clauses: tuple[str, ...] = ()
+    params: tuple[Any, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.if_exists or bool(self.conditions)
+
+    def send(self, conn: Connection, request: Request, model: type[D]) -> Operation[None]:
+        """Send a conditional write; raise ``LWTFailed`` (with the current values Cassandra
+        sent back, as a partial document) when it was not applied."""
+        result = yield conn, request
+        applied, existing = lwt_outcome(model, result)
+        if applied:
+            return
+        if self.if_exists or existing is None:
+            reason = "the row does not exist"
+        else:
+            held = ", ".join(
+                f"{c.column.name}={getattr(existing, c.column.name)!r}"
+                for c in self.conditions
+                if c.column is not None
+            )
+            reason = f"the row holds {held}"
+        raise LWTFailed(f"{self.what} was not applied: {reason}", existing)
+
+
+def conditional(
+    schema: TableSchema, method: str, if_exists: Any, if_conditions: Any
+) -> Conditional:
+    """Check and parse ``if_exists``/``if_conditions`` (one of them at most)."""
+    what = f"{schema.model_name}.{method}"
+    if not isinstance(if_exists, bool):
+        raise InvalidQuery(f"{what}: if_exists takes True or False, not {if_exists!r}")
+    if if_conditions is None:
+        return Conditional(what, if_exists)
+    if if_exists:
+        raise InvalidQuery(
+            f"{what}: pass if_exists=True or if_conditions={{...}}, not both (conditions on "
+            "columns already require the row to exist)"
+        )
+    conditions = tuple(parse_conditions(schema, if_conditions, method))
+    return Conditional(
+        what,
+        False,
+        conditions,
+        tuple(c.clause(schema) for c in conditions),
+        tuple(p for c in conditions for p in c.params()),
+    )
 
 
 def _apply_update(doc: DocumentBase, schema: TableSchema, assignments: Any) -> None:
@@ -506,28 +565,41 @@ def delete_op(
     *,
     timestamp: int | datetime | None = None,
     consistency: Any = None,
+    serial_consistency: Any = None,
     timeout: float | None = None,
     batch: BatchBase | None = None,
     if_exists: bool = False,
+    if_conditions: Mapping[str, Any] | None = None,
 ) -> Operation[None]:
     schema, conn, ref = target(type(doc))
-    if if_exists and (timestamp is not None or batch is not None):
-        raise InvalidQuery("if_exists=True is a lightweight transaction: no timestamp or batch")
+    lwt = conditional(schema, "delete()", if_exists, if_conditions)
+    if lwt and (timestamp is not None or batch is not None):
+        raise InvalidQuery(
+            f"{schema.model_name}.delete(): a conditional write (if_exists, if_conditions) is "
+            "a lightweight transaction: it takes no timestamp and joins no batch"
+        )
     text = cql.delete(
         ref,
         schema.key_clauses,
         timestamp=timestamp is not None,
-        if_exists=if_exists,
+        if_exists=lwt.if_exists,
+        conditions=lwt.clauses,
     )
-    params = [*using_params(None, timestamp), *key_values(schema, doc.__dict__)]
-    request = Request(text, params, consistency=consistency, timeout=timeout)
-    result = yield from dispatch(
+    params = [*using_params(None, timestamp), *key_values(schema, doc.__dict__), *lwt.params]
+    request = Request(
+        text,
+        params,
+        consistency=consistency,
+        serial_consistency=serial_consistency,
+        timeout=timeout,
+    )
+    if lwt:
+        yield from lwt.send(conn, request, type(doc))
+        _forget(doc)
+        return
+    yield from dispatch(
         conn, request, batch, lambda: _forget(doc), counter=schema.is_counter_table, doc=doc
     )
-    if if_exists and not lwt_outcome(type(doc), result)[0]:
-        raise LWTFailed(
-            f"{schema.model_name}.delete(if_exists=True) was not applied: the row does not exist"
-        )
 
 
 def _forget(doc: DocumentBase) -> None:
@@ -562,10 +634,12 @@ def is_full_key(schema: TableSchema, filters: Mapping[str, Any]) -> bool:
 
 
 __all__ = [
+    "Conditional",
     "DeleteOptions",
     "InsertOptions",
     "InsertResult",
     "WriteOptions",
+    "conditional",
     "delete_op",
     "dispatch",
     "get_op",
