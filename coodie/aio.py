@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 from typing_extensions import Self, Unpack
 
-from . import query, schema_sync, writes
+from . import query, schema_sync, views, writes
 from . import scan as scanning
 from .batch import BatchBase
 from .connection import Connection, connect, unregister
@@ -23,6 +23,7 @@ from .document import DocumentBase, table_schema
 from .execution import acall, arun
 from .query import Page, QuerySetBase
 from .scan import ScanCheckpoint, ScanPage
+from .usertype import UserType
 
 T = TypeVar("T")
 # What scans return: spelled the same in both fronts, so their signatures read alike.
@@ -198,6 +199,72 @@ class Document(DocumentBase):
         await arun(schema_sync.drop_table_op(cls))
 
 
+class ViewQuerySet(QuerySet[T], Generic[T]):
+    """The queryset of a materialized view: every read of ``QuerySet``, no writes."""
+
+    __slots__ = ()
+
+    async def update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        views.refuse_write(self.model, "update()")
+
+    async def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        views.refuse_write(self.model, "delete()")
+
+
+class View(views.ViewBase):
+    """Base class of asyncio models for materialized views (``Settings.base`` names the
+    table); read-only, see docs/views.md."""
+
+    class Settings:
+        abstract = True
+
+    @classmethod
+    def find(cls, /, **filters: Any) -> ViewQuerySet[Self]:
+        return cls.objects().find(**filters)
+
+    @classmethod
+    def objects(cls) -> ViewQuerySet[Self]:
+        """An unfiltered queryset (a full scan of the view if run as is)."""
+        queryset: ViewQuerySet[Self] = ViewQuerySet(cls)
+        return queryset
+
+    @classmethod
+    async def get(cls, /, **filters: Any) -> Self:
+        if writes.is_full_key(table_schema(cls), filters):
+            return await arun(writes.get_op(cls, filters))
+        return await cls.find(**filters).get()
+
+    @classmethod
+    async def find_one(cls, /, **filters: Any) -> Self | None:
+        return await cls.find(**filters).first()
+
+    @classmethod
+    async def create(cls, /, **fields: Any) -> NoReturn:
+        views.refuse_write(cls, "create()")
+
+    async def save(self, **options: Any) -> NoReturn:
+        views.refuse_write(type(self), "save()")
+
+    async def insert(self, **options: Any) -> NoReturn:
+        views.refuse_write(type(self), "insert()")
+
+    async def update(self, *args: Any, **fields: Any) -> NoReturn:
+        views.refuse_write(type(self), "update()")
+
+    async def delete(self, **options: Any) -> NoReturn:
+        views.refuse_write(type(self), "delete()")
+
+    @classmethod
+    async def sync_view(cls, *, dry_run: bool = False) -> list[str]:
+        """Create the view once its base table exists; returns the CQL run (see docs/views.md)."""
+        return await arun(views.sync_view_op(cls, dry_run=dry_run))
+
+    @classmethod
+    async def drop_view(cls) -> None:
+        """DROP MATERIALIZED VIEW IF EXISTS."""
+        await arun(views.drop_view_op(cls))
+
+
 async def init_coodie(
     hosts: list[str] | tuple[str, ...] | str | None = None,
     keyspace: str | None = None,
@@ -224,13 +291,41 @@ async def drop_keyspace(name: str, *, connection: str | None = None) -> None:
     await arun(schema_sync.drop_keyspace_op(name, connection=connection))
 
 
+async def sync_type(
+    user_type: type[UserType],
+    *,
+    keyspace: str | None = None,
+    connection: str | None = None,
+    dry_run: bool = False,
+) -> list[str]:
+    """Create a user type (and the types it holds, first), or add the fields it lacks;
+    returns the CQL run.  Tables sync the types they use themselves (docs/user-types.md)."""
+    return await arun(
+        schema_sync.sync_type_op(
+            user_type, keyspace=keyspace, connection=connection, dry_run=dry_run
+        )
+    )
+
+
+async def drop_type(
+    user_type: type[UserType], *, keyspace: str | None = None, connection: str | None = None
+) -> None:
+    """DROP TYPE IF EXISTS, in ``keyspace`` or the type's (``Settings.keyspace``)."""
+    await arun(schema_sync.drop_type_op(user_type, keyspace=keyspace, connection=connection))
+
+
 __all__ = [
     "BatchQuery",
     "Document",
     "Page",
     "QuerySet",
+    "UserType",
+    "View",
+    "ViewQuerySet",
     "close_coodie",
     "create_keyspace",
     "drop_keyspace",
+    "drop_type",
     "init_coodie",
+    "sync_type",
 ]

@@ -191,15 +191,59 @@ def drop_keyspace(name: str) -> str:
     return f"DROP KEYSPACE IF EXISTS {quote(name)}"
 
 
+# -- table options and materialized views ------------------------------------------------
+
+
+def alter_options(
+    keyspace: str, name: str, options: Mapping[str, Any], *, view: bool = False
+) -> str:
+    """``ALTER TABLE|MATERIALIZED VIEW ... WITH ...`` for options checked by
+    ``schema.check_table_options`` (known names, so they need no quoting)."""
+    kind = "MATERIALIZED VIEW" if view else "TABLE"
+    items = " AND ".join(f"{k.lower()} = {literal(v)}" for k, v in options.items())
+    return f"ALTER {kind} {table_ref(keyspace, name)} WITH {items}"
+
+
+def create_view(schema: TableSchema, keyspace: str, base: str) -> str:
+    """``CREATE MATERIALIZED VIEW IF NOT EXISTS``: the view's columns selected from
+    ``base``, each key column restricted ``IS NOT NULL`` (as Cassandra requires)."""
+    columns = ", ".join(c.quoted for c in schema.columns)
+    not_null = " AND ".join(f"{c.quoted} IS NOT NULL" for c in schema.primary_key)
+    partition = ", ".join(c.quoted for c in schema.partition_key)
+    if len(schema.partition_key) > 1 or schema.clustering:
+        partition = f"({partition})"
+    key = ", ".join([partition, *(c.quoted for c in schema.clustering)])
+    text = (
+        f"CREATE MATERIALIZED VIEW IF NOT EXISTS {table_ref(keyspace, schema.table)} AS "
+        f"SELECT {columns} FROM {table_ref(keyspace, base)} WHERE {not_null} "
+        f"PRIMARY KEY ({key})"
+    )
+    withs: list[str] = []
+    if schema.clustering:
+        order = ", ".join(f"{c.quoted} {c.order}" for c in schema.clustering)
+        withs.append(f"CLUSTERING ORDER BY ({order})")
+    withs.extend(f"{k.lower()} = {literal(v)}" for k, v in schema.options.items())
+    if withs:
+        text += " WITH " + " AND ".join(withs)
+    return text
+
+
+def drop_view(keyspace: str, name: str) -> str:
+    return f"DROP MATERIALIZED VIEW IF EXISTS {table_ref(keyspace, name)}"
+
+
 __all__ = [
     "Assignment",
     "add_column",
+    "alter_options",
     "create_index",
     "create_keyspace",
     "create_table",
+    "create_view",
     "delete",
     "drop_keyspace",
     "drop_table",
+    "drop_view",
     "insert",
     "literal",
     "select",

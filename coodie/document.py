@@ -7,6 +7,7 @@ models) subclass it.  The table description is built once, at class creation;
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar, TypeVar
 
 from cassandra.query import UNSET_VALUE
@@ -35,6 +36,10 @@ class DocumentBase(BaseModel):
 
     __coodie_schema__: ClassVar[TableSchema | None] = None
     __coodie_hydrators__: ClassVar[dict[tuple[str, ...] | None, Hydrator]]
+    # Single-table inheritance, on the base: subclasses by discriminator value, and the
+    # table with all their columns (see table_of()).
+    __coodie_subtypes__: ClassVar[dict[Any, type[DocumentBase]]]
+    __coodie_union__: ClassVar[TableSchema | None] = None
 
     # (columns, row): what was read from or written to the table, in driver form.
     _coodie_loaded: Any = PrivateAttr(default=None)
@@ -52,6 +57,7 @@ class DocumentBase(BaseModel):
         # gets its schema on first use, after model_rebuild(); see table_schema().
         if not read_settings(cls).get("abstract") and cls.__pydantic_complete__:
             cls.__coodie_schema__ = build_schema(cls, cls.model_fields)
+            _register_subtype(cls, cls.__coodie_schema__)
 
     @model_validator(mode="after")
     def _coodie_normalize(self) -> Any:
@@ -61,6 +67,8 @@ class DocumentBase(BaseModel):
             schema = table_schema(cls)  # a model completed after its definition (forward refs)
         if schema is not None:
             values = self.__dict__
+            if schema.discriminator_value is not None:  # a subclass row says what it is
+                values[schema.discriminator.name] = schema.discriminator_value
             for name, normalize in schema.normalized:
                 value = values.get(name)
                 if value is not None:
@@ -159,6 +167,78 @@ def table_schema(model: type[DocumentBase]) -> TableSchema:
     return model.__coodie_schema__
 
 
+def _register_subtype(model: type[DocumentBase], schema: TableSchema) -> None:
+    """Single-table inheritance: the base knows its subclasses by discriminator value."""
+    if schema.discriminator is None:
+        return
+    if schema.discriminator_value is None:
+        model.__coodie_subtypes__ = {}
+        return
+    root: type[DocumentBase] = next(
+        b
+        for b in model.__mro__[1:]
+        if "__coodie_subtypes__" in b.__dict__ and b.__dict__["__coodie_schema__"] is not None
+    )
+    taken = root.__coodie_subtypes__.get(schema.discriminator_value)
+    if taken is not None and taken.__qualname__ != model.__qualname__:
+        raise DefinitionError(
+            f"{model.__name__}.Settings.discriminator: {schema.discriminator_value!r} is "
+            f"already the value of {taken.__name__}; give each subclass its own"
+        )
+    root.__coodie_subtypes__[schema.discriminator_value] = model
+    root.__coodie_union__ = None  # the table's columns grew
+
+
+def polymorphic_root(model: type[DocumentBase]) -> type[DocumentBase] | None:
+    """The base of the model's single-table hierarchy, or ``None`` outside one."""
+    for klass in model.__mro__:
+        if "__coodie_subtypes__" in klass.__dict__:
+            return klass
+    return None
+
+
+def table_of(model: type[DocumentBase]) -> TableSchema:
+    """The whole table the model's rows live in: for a hierarchy, the base's table with
+    the columns of every subclass (what DDL creates and what the base reads)."""
+    root = polymorphic_root(model)
+    if root is None:
+        return table_schema(model)
+    union = root.__dict__.get("__coodie_union__")
+    if union is None:
+        schema = table_schema(root)
+        columns = list(schema.columns)
+        names = {c.db_name for c in columns}
+        for sub in root.__coodie_subtypes__.values():
+            for column in table_schema(sub).columns:
+                if column.db_name not in names:
+                    names.add(column.db_name)
+                    columns.append(column)
+        union = dataclasses.replace(schema, columns=tuple(columns))
+        root.__coodie_union__ = union
+    return union
+
+
+def rows_to_documents(model: type[DocumentBase], columns: tuple[Column, ...]) -> Any:
+    """``rows -> documents``: the model's hydrator, or for the base of a single-table
+    hierarchy one that builds each row as the subclass its discriminator names."""
+    root = polymorphic_root(model)
+    schema = table_schema(model)
+    if root is not model or not model.__coodie_subtypes__ or schema.discriminator not in columns:
+        return hydrator(model, columns).many
+    position = columns.index(schema.discriminator)
+    base = hydrator(model, columns)
+    by_value = {
+        to_db(schema, schema.discriminator, value): hydrator(sub, columns)
+        for value, sub in model.__coodie_subtypes__.items()
+    }
+    get = by_value.get
+
+    def many(rows: Any) -> list[Any]:
+        return [get(row[position], base)(row) for row in rows]
+
+    return many
+
+
 def target(model: type[DocumentBase]) -> tuple[TableSchema, Connection, str]:
     """The schema, the connection it lives on and the quoted table reference."""
     schema = table_schema(model)
@@ -198,7 +278,10 @@ __all__ = [
     "DocumentBase",
     "hydrator",
     "loaded_row",
+    "polymorphic_root",
+    "rows_to_documents",
     "set_loaded_row",
+    "table_of",
     "table_schema",
     "target",
 ]

@@ -116,6 +116,15 @@ class DbName(Marker):
 
 
 @dataclass(frozen=True)
+class Discriminator(Marker):
+    """The column that says which subclass a row belongs to (single-table inheritance).
+
+    The base model declares ``kind: Annotated[str, Discriminator()] = ""``; each subclass
+    sets ``class Settings: discriminator = "cat"`` and shares the base's table.
+    """
+
+
+@dataclass(frozen=True)
 class Static(Marker):
     """A static column: one value per partition."""
 
@@ -256,6 +265,7 @@ __all__ = [
     "Date",
     "DbName",
     "Decimal",
+    "Discriminator",
     "Double",
     "Duration",
     "Float",

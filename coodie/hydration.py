@@ -123,7 +123,12 @@ def _generate(cls: type[DocumentBase], columns: tuple[Column, ...]) -> tuple[str
         items.append(f"{name!r}: {'None' if i is None else _expression(columns[i], i, namespace)}")
     private = {n: a for n, a in cls.__private_attributes__.items() if n != LOADED}
     namespace["private"] = private
-    loaded = f"{LOADED!r}: (columns, row)"
+    own = [i for i, c in enumerate(columns) if c.name in cls.model_fields]
+    if len(own) == len(columns):
+        loaded = f"{LOADED!r}: (columns, row)"
+    else:  # a hierarchy's row holds other subclasses' columns: not this document's
+        namespace["own_columns"] = tuple(columns[i] for i in own)
+        loaded = f"{LOADED!r}: (own_columns, ({''.join(f'row[{i}], ' for i in own)}))"
     defaults = "**{n: a.get_default() for n, a in private.items()}, " if private else ""
     private_expr = "{" + defaults + loaded + "}"
     source = "\n".join(

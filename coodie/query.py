@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from typing_extensions import Self
 
 from . import cql
-from .clauses import Token, parse_assignments, parse_filters
+from .clauses import Condition, Token, parse_assignments, parse_filters
 from .connection import Connection
-from .document import DocumentBase, hydrator, table_schema, target
+from .document import DocumentBase, rows_to_documents, table_of, table_schema, target
 from .exceptions import DocumentNotFound, InvalidQuery, MultipleDocumentsFound
 from .execution import Operation, Request, check_timeout
 from .restrictions import QuerySpec, check_key_only, check_select
-from .schema import Column
-from .values import from_db, positive, unknown_field, using_params, write_timestamp
+from .schema import Column, TableSchema
+from .values import from_db, positive, to_db, unknown_field, using_params, write_timestamp
 from .writes import Conditional, check_counter_options, conditional, dispatch
 
 if TYPE_CHECKING:
@@ -165,11 +165,11 @@ class QuerySetBase(Generic[T]):
     def _statement(self, *, count: bool = False) -> tuple[Connection, str, list[Any]]:
         schema, conn, ref = target(self._model)
         spec = self._spec
-        check_select(schema, spec)
-        clauses = tuple(c.clause(schema) for c in spec.conditions)
-        params: list[Any] = [p for c in spec.conditions for p in c.params()]
+        conditions, allow_filtering = _with_discriminator(schema, spec)
+        clauses = tuple(c.clause(schema) for c in conditions)
+        params: list[Any] = [p for c in conditions for p in c.params()]
         if count:
-            text = cql.select(ref, ("COUNT(*)",), clauses, allow_filtering=spec.allow_filtering)
+            text = cql.select(ref, ("COUNT(*)",), clauses, allow_filtering=allow_filtering)
             return conn, text, params
         order = tuple(f"{c.quoted} {'DESC' if d else 'ASC'}" for c, d in spec.order_by)
         if spec.per_partition_limit is not None:
@@ -183,13 +183,13 @@ class QuerySetBase(Generic[T]):
             order_by=order,
             per_partition_limit=spec.per_partition_limit is not None,
             limit=spec.limit is not None,
-            allow_filtering=spec.allow_filtering,
+            allow_filtering=allow_filtering,
         )
         return conn, text, params
 
     def _columns(self) -> tuple[Column, ...]:
         spec = self._spec
-        return spec.values or spec.columns or table_schema(self._model).columns
+        return spec.values or spec.columns or table_of(self._model).columns
 
     def _request(
         self, paging_state: bytes | None = None, fetch_size: int | None = None
@@ -208,7 +208,7 @@ class QuerySetBase(Generic[T]):
     def _converter(self) -> Any:
         spec = self._spec
         if spec.values is None:
-            return hydrator(self._model, self._columns()).many
+            return rows_to_documents(self._model, self._columns())
         cols = spec.values
         if spec.flat:
             col = cols[0]
@@ -231,6 +231,34 @@ class QuerySetBase(Generic[T]):
             "a queryset has no truth value (that would need a query); use .first() is not None "
             "or .count()"
         )
+
+
+def _with_discriminator(schema: TableSchema, spec: QuerySpec) -> tuple[tuple[Condition, ...], bool]:
+    """The query's conditions and ALLOW FILTERING, checked, with a subclass's
+    discriminator (single-table inheritance) restricted to its value.
+
+    An unindexed discriminator is filtered by Cassandra within the partitions the query
+    names (ALLOW FILTERING is added then: it reads nothing more); across partitions it
+    needs an index on the discriminator or ``allow_filtering()``."""
+    column = schema.discriminator
+    if schema.discriminator_value is None or column is None:
+        check_select(schema, spec)
+        return spec.conditions, spec.allow_filtering
+    own = Condition(column, "eq", to_db(schema, column, schema.discriminator_value))
+    if column.index is not None or column.is_key:
+        widened = dataclasses.replace(spec, conditions=(*spec.conditions, own))
+        check_select(schema, widened)
+        return widened.conditions, spec.allow_filtering
+    check_select(schema, spec)
+    keys = {c.column.name for c in spec.conditions if c.column is not None and c.op in ("eq", "in")}
+    in_partitions = all(c.name in keys for c in schema.partition_key)
+    if not in_partitions and not spec.allow_filtering:
+        raise InvalidQuery(
+            f"{schema.model_name}: a query across partitions restricts {column.name} to "
+            f"{schema.discriminator_value!r}, which needs an index: mark the base's "
+            f"{column.name} with Indexed(), or call .allow_filtering() if scanning is intended"
+        )
+    return (*spec.conditions, own), True
 
 
 # -- operations ------------------------------------------------------------------------------

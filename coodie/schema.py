@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -20,7 +21,16 @@ from pydantic import TypeAdapter
 from pydantic_core import PydanticUndefined
 
 from .exceptions import DefinitionError
-from .fields import ClusteringKey, CqlType, DbName, Indexed, Marker, PrimaryKey, Static
+from .fields import (
+    ClusteringKey,
+    CqlType,
+    DbName,
+    Discriminator,
+    Indexed,
+    Marker,
+    PrimaryKey,
+    Static,
+)
 from .types import ColumnType, checked_marker, resolve, split_annotation, with_cql_checks
 
 if TYPE_CHECKING:
@@ -31,9 +41,9 @@ if TYPE_CHECKING:
 ColumnKind = Literal["partition_key", "clustering", "static", "regular"]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SETTINGS_KEYS = {"name", "keyspace", "options", "abstract", "connection"}
+_SETTINGS_KEYS = {"name", "keyspace", "options", "abstract", "connection", "discriminator"}
 # Settings that belong to the class that states them; the others are inherited.
-_OWN_SETTINGS = {"name", "abstract"}
+_OWN_SETTINGS = {"name", "abstract", "discriminator"}
 
 
 def check_identifier(value: str, what: str, where: str) -> str:
@@ -90,6 +100,7 @@ class Column:
     optional: bool  # the annotation allows None
     quoted: str
     default: Any = PydanticUndefined  # the field's plain default, if any
+    discriminator: bool = False  # says which subclass a row belongs to
 
     @property
     def is_key(self) -> bool:
@@ -127,6 +138,13 @@ class TableSchema:
     connection: str | None
     columns: tuple[Column, ...]
     options: Mapping[str, Any] = field(default_factory=dict)
+    # Single-table inheritance: the subclass's value of the discriminator column.
+    discriminator_value: Any = None
+
+    @cached_property
+    def discriminator(self) -> Column | None:
+        """The ``Discriminator()`` column, if the model is part of a hierarchy."""
+        return next((c for c in self.columns if c.discriminator), None)
 
     @cached_property
     def by_name(self) -> Mapping[str, Column]:
@@ -183,6 +201,12 @@ class TableSchema:
         return tuple((c.name, c.type.normalize) for c in self.columns if c.type.normalize)
 
     @cached_property
+    def user_types(self) -> tuple[type, ...]:
+        """The ``UserType`` classes the columns hold, at any depth, each after the types
+        it holds (the order in which ``sync_table()`` creates them)."""
+        return tuple(dict.fromkeys(t for c in self.columns for t in c.type.user_types))
+
+    @cached_property
     def is_counter_table(self) -> bool:
         return any(c.type.counter for c in self.data_columns)
 
@@ -194,6 +218,8 @@ def _pos(c: Column) -> int:
 def read_settings(cls: type) -> dict[str, Any]:
     """Collect ``class Settings`` values: own ``name``/``abstract``, the rest inherited."""
     found: dict[str, Any] = {}
+    # A kind of model may know more settings (views: ``base``).
+    known = _SETTINGS_KEYS | getattr(cls, "__coodie_settings__", frozenset())
     for klass in cls.__mro__:
         settings = klass.__dict__.get("Settings")
         if settings is None:
@@ -201,10 +227,10 @@ def read_settings(cls: type) -> dict[str, Any]:
         for key, value in vars(settings).items():
             if key.startswith("__"):
                 continue
-            if key not in _SETTINGS_KEYS:
+            if key not in known:
                 raise DefinitionError(
                     f"{klass.__name__}.Settings: unknown setting {key!r}; known settings are "
-                    + ", ".join(sorted(_SETTINGS_KEYS))
+                    + ", ".join(sorted(known))
                 )
             if key in _OWN_SETTINGS and klass is not cls:
                 continue
@@ -220,12 +246,15 @@ def _is_int(value: Any, low: int) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _is_map(value: Any) -> bool:
     return isinstance(value, Mapping) and all(
-        isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in value.items()
+        isinstance(k, str)
+        and isinstance(v, (str, int, float))
+        and (not isinstance(v, float) or math.isfinite(v))
+        for k, v in value.items()
     )
 
 
@@ -320,6 +349,15 @@ def build_schema(cls: type, fields: Mapping[str, FieldInfo]) -> TableSchema:
     if keyspace is not None:
         check_identifier(keyspace, "keyspace", model)
     options = check_table_options(settings.get("options") or {}, model)
+    value = settings.get("discriminator")
+    root = _polymorphic_root(cls) if value is not None else None
+    if root is not None:
+        if "name" in settings:
+            raise DefinitionError(
+                f"{model}.Settings: a subclass with a discriminator shares the table of "
+                f"{root.model_name} ({root.table}); drop Settings.name"
+            )
+        table = root.table
 
     columns: list[Column] = []
     for name, info in fields.items():
@@ -385,6 +423,7 @@ def build_schema(cls: type, fields: Mapping[str, FieldInfo]) -> TableSchema:
                 optional=optional,
                 quoted=quote(db_name),
                 default=info.default,
+                discriminator=any(isinstance(m, Discriminator) for m in markers),
             )
         )
     taken: dict[str, str] = {}
@@ -402,9 +441,52 @@ def build_schema(cls: type, fields: Mapping[str, FieldInfo]) -> TableSchema:
         connection=settings.get("connection"),
         columns=tuple(columns),
         options=options,
+        discriminator_value=_discriminator_value(model, columns, value),
     )
     _check_keys(schema)
     return schema
+
+
+def _polymorphic_root(cls: type) -> TableSchema:
+    """The table description of the hierarchy's base (the model that declares the
+    ``Discriminator()`` column and no discriminator value of its own)."""
+    for base in cls.__mro__[1:]:
+        schema = base.__dict__.get("__coodie_schema__")
+        if (
+            schema is not None
+            and schema.discriminator is not None
+            and schema.discriminator_value is None
+        ):
+            return schema  # type: ignore[no-any-return]
+    raise DefinitionError(
+        f"{cls.__name__}.Settings.discriminator: no base model declares a discriminator "
+        "column; mark one field of the base with Annotated[str, Discriminator()]"
+    )
+
+
+def _discriminator_value(model: str, columns: list[Column], value: Any) -> Any:
+    marked = [c for c in columns if c.discriminator]
+    if len(marked) > 1:
+        raise DefinitionError(
+            f"{model}: one Discriminator() per model; {', '.join(c.name for c in marked)} "
+            "are marked"
+        )
+    if marked and (marked[0].type.collection is not None or marked[0].type.counter):
+        raise DefinitionError(
+            f"{model}.{marked[0].name}: a discriminator holds a scalar (text or a number), "
+            f"not {marked[0].type.cql}"
+        )
+    if value is None:
+        return None
+    column = marked[0]
+    try:
+        checked = column.adapter.validate_python(value)
+    except Exception as exc:
+        raise DefinitionError(
+            f"{model}.Settings.discriminator: {value!r} does not fit {column.name} "
+            f"({column.type.cql}): {exc}"
+        ) from None
+    return checked
 
 
 def _column_name(name: str, info: FieldInfo, markers: list[Marker], where: str) -> str:

@@ -7,23 +7,28 @@ keys or column types raise ``SchemaMismatch`` listing each one.
 
 from __future__ import annotations
 
+import math
+import re
 import time
+import uuid
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
-from . import cql
+from . import cql, usertype
 from .connection import Connection, get_connection
-from .document import DocumentBase, target
+from .document import DocumentBase, table_of, target
 from .exceptions import ConfigurationError, SchemaMismatch
 from .execution import ForgetPrepared, Operation, Pause, Request
 from .schema import TableSchema, check_identifier
+from .usertype import TypeSchema, UserType, type_schema
 
 _DDL_TIMEOUT = 60.0
 
 
 def _keyspace_of(model: type[DocumentBase]) -> tuple[TableSchema, Connection, str]:
-    schema, conn, _ = target(model)  # raises when there is no keyspace
+    _, conn, _ = target(model)  # raises when there is no keyspace
+    schema = table_of(model)  # a hierarchy's table has every subclass's columns
     return schema, conn, schema.keyspace or conn.keyspace or ""
 
 
@@ -53,6 +58,10 @@ def sync_table_op(
             f"create_keyspace({keyspace!r}, replication_factor=1) on a single node, "
             "replication_factor=3 or dc_replication={'dc1': 3} on a production cluster"
         )
+    # The user types the columns hold come first, created (or extended) in this keyspace.
+    statements: list[str] = yield from _types_plan_op(
+        conn, keyspace, schema.user_types, schema.model_name
+    )
     result = yield (
         conn,
         Request(
@@ -62,7 +71,6 @@ def sync_table_op(
         ),
     )
     live = {r[0]: r for r in result.current_rows}
-    statements: list[str] = []
     if not live:
         statements.append(cql.create_table(schema, keyspace))
     else:
@@ -76,6 +84,11 @@ def sync_table_op(
         statements.extend(
             cql.add_column(schema, keyspace, c) for c in schema.columns if c.db_name not in live
         )
+        if schema.options:  # only the options the model states are compared
+            options = yield from live_options_op(conn, keyspace, schema.table)
+            changed = option_changes(schema, options or {}, f"table {keyspace}.{schema.table}")
+            if changed:
+                statements.append(cql.alter_options(keyspace, schema.table, changed))
     wanted = [c for c in schema.columns if c.index is not None]
     pending: set[str] = set()
     if wanted:
@@ -177,6 +190,220 @@ def _rank(schema: TableSchema, column: Any) -> int:
     return keys.index(column)
 
 
+# -- table options ---------------------------------------------------------------------------
+
+
+def live_options_op(
+    conn: Connection, keyspace: str, name: str, *, view: bool = False
+) -> Operation[dict[str, Any] | None]:
+    """The ``system_schema.tables`` (or ``views``) row of a table, by column name, or
+    ``None`` when there is none."""
+    table, column = ("views", "view_name") if view else ("tables", "table_name")
+    result = yield (
+        conn,
+        Request(
+            f"SELECT * FROM system_schema.{table} WHERE keyspace_name = ? AND {column} = ?",
+            (keyspace, name),
+        ),
+    )
+    rows = result.current_rows
+    if not rows:
+        return None
+    return dict(zip(result.column_names, rows[0], strict=True))
+
+
+# What system_schema shows as null for an option left at its default.
+_OPTION_DEFAULTS: Mapping[str, Any] = {
+    "allow_auto_snapshot": True,
+    "incremental_backups": True,
+    "cdc": False,
+    "memtable": "default",
+}
+_RETRY = re.compile(r"^([0-9]+(?:\.[0-9]*)?)\s*(p|percentile|ms)$")
+
+
+def option_changes(schema: TableSchema, live: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """The options the model states whose live value differs, by lower-case name.
+
+    Options the server does not list in ``system_schema`` (ScyllaDB's own, on
+    Cassandra) cannot be compared and are left alone; a different ``id`` cannot be
+    altered and raises ``SchemaMismatch``.
+    """
+    changed: dict[str, Any] = {}
+    for key, want in schema.options.items():
+        name = key.lower()
+        if name not in live:
+            continue
+        have = live[name]
+        if name == "id":
+            if have is not None and uuid.UUID(str(want)) != have:
+                difference = f"id is {have} in the {what.split()[0]}, {want} in the model"
+                raise SchemaMismatch(
+                    f"{schema.model_name}: {what} differs from the model; the id of a table "
+                    f"cannot be changed: {difference}",
+                    [difference],
+                )
+            continue
+        if not same_option(name, want, have):
+            changed[name] = want
+    return changed
+
+
+def same_option(name: str, want: Any, have: Any) -> bool:
+    """Does the live value ``have`` (as ``system_schema`` prints it: maps of text with
+    every default filled in, class names qualified) mean the model's ``want``?"""
+    if have is None:
+        have = _OPTION_DEFAULTS.get(name)
+        if have is None:
+            return False
+    if isinstance(want, Mapping):
+        if not isinstance(have, Mapping):
+            return False
+        for key, value in want.items():
+            found = have.get(key)
+            if found is None:
+                return False
+            if key == "class" and isinstance(value, str) and isinstance(found, str):
+                # 'LeveledCompactionStrategy' names org.apache.cassandra...Leveled...
+                if found != value and ("." in value or found.rsplit(".", 1)[-1] != value):
+                    return False
+            elif not _same_text(value, found):
+                return False
+        return True
+    if isinstance(want, bool) or isinstance(have, bool):
+        return want is have or (isinstance(have, str) and _same_text(want, have))
+    if isinstance(want, (int, float)):
+        return isinstance(have, (int, float)) and math.isclose(want, have, rel_tol=1e-9)
+    if name in ("speculative_retry", "additional_write_policy"):
+        return bool(_retry(want) == _retry(have))
+    if name == "read_repair":
+        return str(want).upper() == str(have).upper()
+    return bool(want == have)
+
+
+def _same_text(want: Any, have: Any) -> bool:
+    """A value of an option map: Cassandra keeps them as text (``'32'``, ``'true'``)."""
+    if isinstance(have, bytes):  # extensions are blobs
+        return str(want).encode() == have
+    if isinstance(want, bool):
+        return str(have).lower() == ("true" if want else "false")
+    if isinstance(want, (int, float)):
+        try:
+            return math.isclose(want, float(have), rel_tol=1e-9)
+        except ValueError:
+            return False
+    return str(want).lower() == str(have).lower()
+
+
+def _retry(value: Any) -> Any:
+    """'99PERCENTILE', '99p' and '99.0p' are one policy; so are '10ms' and '10.0ms'."""
+    text = str(value).strip().lower()
+    found = _RETRY.match(text)
+    if found is None:
+        return text
+    return float(found[1]), "ms" if found[2] == "ms" else "p"
+
+
+# -- user-defined types ----------------------------------------------------------------------
+
+
+def _types_plan_op(
+    conn: Connection, keyspace: str, user_types: Sequence[type[UserType]], where: str
+) -> Operation[list[str]]:
+    """The DDL that creates the missing ``user_types`` (dependencies first) and adds their
+    missing fields; ``SchemaMismatch`` listing every field whose type differs."""
+    if not user_types:
+        return []
+    result = yield (
+        conn,
+        Request(
+            "SELECT type_name, field_names, field_types FROM system_schema.types "
+            "WHERE keyspace_name = ?",
+            (keyspace,),
+        ),
+    )
+    live = {r[0]: dict(zip(r[1], r[2], strict=True)) for r in result.current_rows}
+    statements: list[str] = []
+    differences: list[str] = []
+    for user_type in user_types:
+        described = type_schema(user_type)
+        fields = live.get(described.name)
+        if fields is None:
+            statements.append(usertype.create_type(described, keyspace))
+            continue
+        for field in described.fields:
+            found = fields.get(field.db_name)
+            if found is None:
+                statements.append(usertype.add_field(described, keyspace, field))
+            elif found != field.type.cql:
+                differences.append(
+                    f"{described.name}.{field.db_name} is {found} in the database, "
+                    f"{field.type.cql} in {described.model_name}.{field.name}"
+                )
+    if differences:
+        raise SchemaMismatch(
+            f"{where}: user types in keyspace {keyspace} differ from the model; coodie never "
+            "drops or retypes the fields of a type: " + "; ".join(differences),
+            differences,
+        )
+    return statements
+
+
+def _type_target(
+    user_type: type[UserType], keyspace: str | None, connection: str | None
+) -> tuple[TypeSchema, Connection, str]:
+    described = type_schema(user_type)
+    conn = get_connection(connection)
+    name = keyspace or described.keyspace or conn.keyspace
+    if name is None:
+        raise ConfigurationError(
+            f"{described.model_name} has no keyspace: pass keyspace=..., set Settings.keyspace "
+            "on the type or pass keyspace=... to init_coodie()"
+        )
+    check_identifier(name, "keyspace", described.model_name)
+    return described, conn, name
+
+
+def sync_type_op(
+    user_type: type[UserType],
+    *,
+    keyspace: str | None = None,
+    connection: str | None = None,
+    dry_run: bool = False,
+) -> Operation[list[str]]:
+    """Create the type and the types it holds (dependencies first), or add the fields it
+    lacks; never drops or retypes a field (``SchemaMismatch``).  Returns the CQL run."""
+    described, conn, name = _type_target(user_type, keyspace, connection)
+    result = yield (
+        conn,
+        Request(
+            "SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?", (name,)
+        ),
+    )
+    if not result.current_rows:
+        raise ConfigurationError(
+            f"{described.model_name}: keyspace {name!r} does not exist; create it first with "
+            f"create_keyspace({name!r}, ...)"
+        )
+    wanted = (*described.dependencies, user_type)
+    statements = yield from _types_plan_op(conn, name, wanted, described.model_name)
+    if not dry_run:
+        for text in statements:
+            yield _ddl(conn, text)
+        if statements:
+            yield conn, ForgetPrepared()
+    return statements
+
+
+def drop_type_op(
+    user_type: type[UserType], *, keyspace: str | None = None, connection: str | None = None
+) -> Operation[None]:
+    """DROP TYPE IF EXISTS (Cassandra refuses while a table or another type uses it)."""
+    described, conn, name = _type_target(user_type, keyspace, connection)
+    yield _ddl(conn, usertype.drop_type(described, name))
+    yield conn, ForgetPrepared()
+
+
 def drop_table_op(model: type[DocumentBase]) -> Operation[None]:
     schema, conn, keyspace = _keyspace_of(model)
     yield _ddl(conn, cql.drop_table(keyspace, schema.table))
@@ -250,4 +477,13 @@ def drop_keyspace_op(name: str, *, connection: str | None = None) -> Operation[N
     yield conn, ForgetPrepared()
 
 
-__all__ = ["create_keyspace_op", "drop_keyspace_op", "drop_table_op", "sync_table_op"]
+__all__ = [
+    "create_keyspace_op",
+    "drop_keyspace_op",
+    "drop_table_op",
+    "drop_type_op",
+    "live_options_op",
+    "option_changes",
+    "sync_table_op",
+    "sync_type_op",
+]

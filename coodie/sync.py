@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 from typing_extensions import Self, Unpack
 
-from . import query, schema_sync, writes
+from . import query, schema_sync, views, writes
 from . import scan as scanning
 from .batch import BatchBase
 from .connection import Connection, connect, unregister
@@ -23,6 +23,7 @@ from .document import DocumentBase, table_schema
 from .execution import call, run
 from .query import Page, QuerySetBase
 from .scan import ScanCheckpoint, ScanPage
+from .usertype import UserType
 
 T = TypeVar("T")
 # What scans return: spelled the same in both fronts, so their signatures read alike.
@@ -196,6 +197,72 @@ class Document(DocumentBase):
         run(schema_sync.drop_table_op(cls))
 
 
+class ViewQuerySet(QuerySet[T], Generic[T]):
+    """The queryset of a materialized view: every read of ``QuerySet``, no writes."""
+
+    __slots__ = ()
+
+    def update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        views.refuse_write(self.model, "update()")
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        views.refuse_write(self.model, "delete()")
+
+
+class View(views.ViewBase):
+    """Base class of blocking models for materialized views (``Settings.base`` names the
+    table); read-only, see docs/views.md."""
+
+    class Settings:
+        abstract = True
+
+    @classmethod
+    def find(cls, /, **filters: Any) -> ViewQuerySet[Self]:
+        return cls.objects().find(**filters)
+
+    @classmethod
+    def objects(cls) -> ViewQuerySet[Self]:
+        """An unfiltered queryset (a full scan of the view if run as is)."""
+        queryset: ViewQuerySet[Self] = ViewQuerySet(cls)
+        return queryset
+
+    @classmethod
+    def get(cls, /, **filters: Any) -> Self:
+        if writes.is_full_key(table_schema(cls), filters):
+            return run(writes.get_op(cls, filters))
+        return cls.find(**filters).get()
+
+    @classmethod
+    def find_one(cls, /, **filters: Any) -> Self | None:
+        return cls.find(**filters).first()
+
+    @classmethod
+    def create(cls, /, **fields: Any) -> NoReturn:
+        views.refuse_write(cls, "create()")
+
+    def save(self, **options: Any) -> NoReturn:
+        views.refuse_write(type(self), "save()")
+
+    def insert(self, **options: Any) -> NoReturn:
+        views.refuse_write(type(self), "insert()")
+
+    def update(self, *args: Any, **fields: Any) -> NoReturn:
+        views.refuse_write(type(self), "update()")
+
+    def delete(self, **options: Any) -> NoReturn:
+        views.refuse_write(type(self), "delete()")
+
+    @classmethod
+    def sync_view(cls, *, dry_run: bool = False) -> list[str]:
+        """Create the view once its base table exists; returns the CQL run (see docs/views.md)."""
+        return run(views.sync_view_op(cls, dry_run=dry_run))
+
+    @classmethod
+    def drop_view(cls) -> None:
+        """DROP MATERIALIZED VIEW IF EXISTS."""
+        run(views.drop_view_op(cls))
+
+
 def init_coodie(
     hosts: list[str] | tuple[str, ...] | str | None = None,
     keyspace: str | None = None,
@@ -222,13 +289,41 @@ def drop_keyspace(name: str, *, connection: str | None = None) -> None:
     run(schema_sync.drop_keyspace_op(name, connection=connection))
 
 
+def sync_type(
+    user_type: type[UserType],
+    *,
+    keyspace: str | None = None,
+    connection: str | None = None,
+    dry_run: bool = False,
+) -> list[str]:
+    """Create a user type (and the types it holds, first), or add the fields it lacks;
+    returns the CQL run.  Tables sync the types they use themselves (docs/user-types.md)."""
+    return run(
+        schema_sync.sync_type_op(
+            user_type, keyspace=keyspace, connection=connection, dry_run=dry_run
+        )
+    )
+
+
+def drop_type(
+    user_type: type[UserType], *, keyspace: str | None = None, connection: str | None = None
+) -> None:
+    """DROP TYPE IF EXISTS, in ``keyspace`` or the type's (``Settings.keyspace``)."""
+    run(schema_sync.drop_type_op(user_type, keyspace=keyspace, connection=connection))
+
+
 __all__ = [
     "BatchQuery",
     "Document",
     "Page",
     "QuerySet",
+    "UserType",
+    "View",
+    "ViewQuerySet",
     "close_coodie",
     "create_keyspace",
     "drop_keyspace",
+    "drop_type",
     "init_coodie",
+    "sync_type",
 ]

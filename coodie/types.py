@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from cassandra.util import Duration as DriverDuration
+from pydantic import BaseModel
 
 from .exceptions import DefinitionError, ValidationError
 from .fields import CqlType, Frozen, Int, Marker, Time, refuse_aware_time
@@ -53,6 +54,8 @@ class ColumnType:
     key: ColumnType | None = None  # map key
     counter: bool = False
     normalize: Converter | None = None  # user input -> the value Cassandra will return
+    # The UserType classes held at any depth, each after those it holds.
+    user_types: tuple[type, ...] = ()
 
     @property
     def is_multicell(self) -> bool:
@@ -311,6 +314,9 @@ def _resolve(tp: Any, markers: list[Marker], where: str, *, nested: bool) -> Col
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return _enum(tp, marker, where)
 
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return _user_type(tp, marker, where)
+
     if tp is Any or tp is object or origin is not None or not isinstance(tp, type):
         raise DefinitionError(
             f"{where}: coodie cannot store {_name(tp)}; use a concrete type such as str, "
@@ -346,6 +352,26 @@ def _resolve(tp: Any, markers: list[Marker], where: str, *, nested: bool) -> Col
         counter=cql == "counter",
         normalize=utc if cql == "timestamp" else naive_time(where) if cql == "time" else None,
     )
+
+
+def _user_type(tp: type[BaseModel], marker: CqlType | None, where: str) -> ColumnType:
+    from .usertype import UserType, user_column_type
+
+    if not issubclass(tp, UserType):
+        raise DefinitionError(
+            f"{where}: {tp.__name__} is a pydantic model, which has no CQL type; to store it "
+            "as a user-defined type, subclass coodie.usertype.UserType instead of BaseModel"
+        )
+    if marker is not None:
+        raise DefinitionError(
+            f"{where}: {marker!r} does not apply to the user type {tp.__name__}; put type "
+            f"markers on the fields of {tp.__name__}"
+        )
+    return user_column_type(tp, where)
+
+
+def _user_types(*parts: ColumnType) -> tuple[type, ...]:
+    return tuple(dict.fromkeys(t for p in parts for t in p.user_types))
 
 
 def _then(first: Converter, second: Converter) -> Converter:
@@ -394,6 +420,7 @@ def _collection(tp: Any, origin: Any, where: str, *, frozen: bool) -> ColumnType
             from_db=_tuple_converter([i.from_db for i in items]),
             frozen=True,
             normalize=_maybe(_tuple_converter, [i.normalize for i in items]),
+            user_types=_user_types(*items),
         )
     if origin is dict:
         if len(args) != 2:
@@ -416,6 +443,7 @@ def _collection(tp: Any, origin: Any, where: str, *, frozen: bool) -> ColumnType
                 if key.normalize or value.normalize
                 else None
             ),
+            user_types=_user_types(key, value),
         )
     if len(args) != 1:
         raise DefinitionError(f"{where}: {origin.__name__} fields need one element type")
@@ -435,6 +463,7 @@ def _collection(tp: Any, origin: Any, where: str, *, frozen: bool) -> ColumnType
         frozen=frozen,
         element=item,
         normalize=_sequence_converter(python_kind, item.normalize) if item.normalize else None,
+        user_types=item.user_types,
     )
 
 
@@ -458,12 +487,34 @@ def _element(annotation: Any, where: str, *, role: str = "element") -> ColumnTyp
             f"{where}: a {role} must be hashable in Python; use frozenset[...] or tuple[...] "
             f"instead of {get_origin(bare).__name__}"
         )
+    if role in ("set element", "map key"):
+        _check_hashable(resolved, where, role)
     if role in ("set element", "map key") and "duration" in resolved.cql:
         raise DefinitionError(
             f"{where}: Cassandra does not allow durations as a {role} (they have no order); "
             "use a list or store them as map values"
         )
     return resolved
+
+
+def _check_hashable(resolved: ColumnType, where: str, role: str) -> None:
+    """Set elements and map keys are hashed in Python: the user types they hold must be
+    frozen pydantic models whose fields are hashable."""
+    from .usertype import type_schema
+
+    for user_type in resolved.user_types:
+        schema = type_schema(user_type, where)
+        problem = schema.hash_problem
+        if problem is not None:
+            raise DefinitionError(
+                f"{where}: a {role} must be hashable, and {problem}; or use a list or "
+                "map values instead"
+            )
+        if any("duration" in f.type.cql for f in schema.fields):
+            raise DefinitionError(
+                f"{where}: {schema.model_name} holds a duration, which Cassandra does not "
+                f"allow in a {role} (durations have no order)"
+            )
 
 
 def _sequence_converter(kind: Callable[..., Any], item: Converter | None) -> Converter:

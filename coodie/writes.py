@@ -21,7 +21,16 @@ from . import cql
 from .batch import BatchBase
 from .clauses import Condition, parse_assignments, parse_conditions
 from .connection import Connection
-from .document import DocumentBase, hydrator, loaded_row, set_loaded_row, table_schema, target
+from .document import (
+    DocumentBase,
+    hydrator,
+    loaded_row,
+    rows_to_documents,
+    set_loaded_row,
+    table_of,
+    table_schema,
+    target,
+)
 from .exceptions import DocumentNotFound, InvalidQuery, LWTFailed
 from .execution import Operation, Request, consistency_level
 from .operators import options_of
@@ -609,7 +618,8 @@ def _forget(doc: DocumentBase) -> None:
 def get_op(
     cls: type[D], keys: Mapping[str, Any], *, consistency: Any = None, timeout: float | None = None
 ) -> Operation[D]:
-    """Fetch one document by its full primary key."""
+    """Fetch one document by its full primary key (for the base of a single-table
+    hierarchy, as the subclass its row names; for a subclass, only its own rows)."""
     schema, conn, ref = target(cls)
     params = []
     for column in schema.primary_key:
@@ -620,13 +630,22 @@ def get_op(
                 "pass its value"
             )
         params.append(to_db(schema, column, validate_value(schema, column, value, what="key")))
-    text = cql.select(ref, schema.quoted_columns, schema.key_clauses)
+    columns = table_of(cls).columns if schema.discriminator is not None else schema.columns
+    text = cql.select(ref, tuple(c.quoted for c in columns), schema.key_clauses)
     result = yield conn, Request(text, params, consistency=consistency, timeout=timeout)
     rows = result.current_rows
+    shown = ", ".join(f"{k}={keys[k]!r}" for k in (c.name for c in schema.primary_key))
     if not rows:
-        shown = ", ".join(f"{k}={keys[k]!r}" for k in (c.name for c in schema.primary_key))
         raise DocumentNotFound(f"{schema.model_name} with {shown} not found")
-    return hydrator(cls, schema.columns)(rows[0])  # type: ignore[no-any-return]
+    disc = schema.discriminator
+    if schema.discriminator_value is not None and disc is not None:
+        found = rows[0][[c.name for c in columns].index(disc.name)]
+        if found != to_db(schema, disc, schema.discriminator_value):
+            raise DocumentNotFound(
+                f"{schema.model_name} with {shown} not found (the row is a "
+                f"{disc.name}={found!r} row, not {schema.discriminator_value!r})"
+            )
+    return rows_to_documents(cls, columns)(rows)[0]  # type: ignore[no-any-return]
 
 
 def is_full_key(schema: TableSchema, filters: Mapping[str, Any]) -> bool:

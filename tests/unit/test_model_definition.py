@@ -290,7 +290,7 @@ def test_unknown_settings_key(front: Any) -> None:
 
     message = message_of(info)
     assert message.startswith("Misconfigured.Settings: unknown setting 'table_name'")
-    assert "abstract, connection, keyspace, name, options" in message
+    assert "abstract, connection, discriminator, keyspace, name, options" in message
 
 
 def test_unknown_settings_key_in_a_parent_is_reported() -> None:
