@@ -98,9 +98,12 @@ def select(
     per_partition_limit: bool = False,
     limit: bool = False,
     allow_filtering: bool = False,
+    ann: str | None = None,
 ) -> str:
     parts = [f"SELECT {', '.join(columns)} FROM {ref}{where(clauses)}"]
-    if order_by:
+    if ann is not None:
+        parts.append(f"ORDER BY {ann} ANN OF ?")
+    elif order_by:
         parts.append(f"ORDER BY {', '.join(order_by)}")
     if per_partition_limit:
         parts.append("PER PARTITION LIMIT ?")

@@ -125,6 +125,23 @@ class Discriminator(Marker):
 
 
 @dataclass(frozen=True)
+class Vector(Marker):
+    """``vector<float, N>`` (Cassandra 5.0): ``Annotated[list[float], Vector(384)]``.
+
+    A fixed number of 32-bit floats, written and read whole; with
+    ``Indexed(using="sai", options={"similarity_function": "cosine"})`` it serves
+    approximate-nearest-neighbour queries (``order_by_ann()``).
+    """
+
+    dimensions: int
+
+    def __post_init__(self) -> None:
+        n = self.dimensions
+        if not isinstance(n, int) or isinstance(n, bool) or not 0 < n <= 8192:
+            raise TypeError(f"Vector(dimensions) takes a whole number from 1 to 8192, not {n!r}")
+
+
+@dataclass(frozen=True)
 class Static(Marker):
     """A static column: one value per partition."""
 
@@ -285,4 +302,5 @@ __all__ = [
     "Timestamp",
     "TinyInt",
     "VarInt",
+    "Vector",
 ]

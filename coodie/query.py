@@ -28,7 +28,15 @@ from .exceptions import DocumentNotFound, InvalidQuery, MultipleDocumentsFound
 from .execution import Operation, Request, check_timeout
 from .restrictions import QuerySpec, check_key_only, check_select
 from .schema import Column, TableSchema
-from .values import from_db, positive, to_db, unknown_field, using_params, write_timestamp
+from .values import (
+    from_db,
+    positive,
+    to_db,
+    unknown_field,
+    using_params,
+    validate_value,
+    write_timestamp,
+)
 from .writes import Conditional, check_counter_options, conditional, dispatch
 
 if TYPE_CHECKING:
@@ -113,6 +121,22 @@ class QuerySetBase(Generic[T]):
             order.append((column, desc))
         return self._with(order_by=tuple(order))
 
+    def order_by_ann(self, name: str, vector: Sequence[float]) -> Self:
+        """Nearest rows to ``vector`` first (``ORDER BY name ANN OF ?``): an approximate
+        nearest-neighbour search on a ``Vector`` field with an SAI index; needs
+        ``limit(k)``."""
+        schema = table_schema(self._model)
+        column = schema.by_name.get(name)
+        if column is None:
+            raise InvalidQuery(unknown_field(schema, name, "column") + " in order_by_ann()")
+        if not column.type.cql.startswith("vector<"):
+            raise InvalidQuery(
+                f"{schema.model_name}.{name} is {column.type.cql}; order_by_ann() needs a "
+                "Vector(n) field"
+            )
+        value = to_db(schema, column, validate_value(schema, column, list(vector), what="vector"))
+        return self._with(ann=(column, value))
+
     def allow_filtering(self) -> Self:
         return self._with(allow_filtering=True)
 
@@ -172,6 +196,8 @@ class QuerySetBase(Generic[T]):
             text = cql.select(ref, ("COUNT(*)",), clauses, allow_filtering=allow_filtering)
             return conn, text, params
         order = tuple(f"{c.quoted} {'DESC' if d else 'ASC'}" for c, d in spec.order_by)
+        if spec.ann is not None:
+            params.append(spec.ann[1])
         if spec.per_partition_limit is not None:
             params.append(spec.per_partition_limit)
         if spec.limit is not None:
@@ -184,6 +210,7 @@ class QuerySetBase(Generic[T]):
             per_partition_limit=spec.per_partition_limit is not None,
             limit=spec.limit is not None,
             allow_filtering=allow_filtering,
+            ann=None if spec.ann is None else spec.ann[0].quoted,
         )
         return conn, text, params
 

@@ -25,6 +25,7 @@ class QuerySpec:
     limit: int | None = None
     per_partition_limit: int | None = None
     order_by: tuple[tuple[Column, bool], ...] = ()  # (column, descending)
+    ann: tuple[Column, Any] | None = None  # ORDER BY column ANN OF vector (driver form)
     allow_filtering: bool = False
     columns: tuple[Column, ...] | None = None  # only()/defer(); None = all
     values: tuple[Column, ...] | None = None  # values_list()
@@ -157,6 +158,19 @@ def _index_serves(index: Index, op: str, cql_type: str) -> bool:
 def check_select(schema: TableSchema, spec: QuerySpec) -> None:
     """Raise ``InvalidQuery`` for what Cassandra would refuse; nothing is sent."""
     model = schema.model_name
+    if spec.ann is not None:
+        column = spec.ann[0]
+        if spec.limit is None:
+            raise InvalidQuery(
+                f"{model}: order_by_ann() needs limit(k): Cassandra returns the k nearest rows"
+            )
+        if spec.order_by:
+            raise InvalidQuery(f"{model}: order_by_ann() and order_by() do not combine")
+        if column.index is None or not column.index.is_sai:
+            raise InvalidQuery(
+                f"{model}.{column.name}: order_by_ann() needs an SAI index on the vector: "
+                "Indexed(using='sai', options={'similarity_function': 'cosine'})"
+            )
     if spec.order_by:
         by = _restrictions(spec)
         if not _partition_restricted(schema, by):

@@ -22,7 +22,7 @@ from cassandra.util import Duration as DriverDuration
 from pydantic import BaseModel
 
 from .exceptions import DefinitionError, ValidationError
-from .fields import CqlType, Frozen, Int, Marker, Time, refuse_aware_time
+from .fields import CqlType, Frozen, Int, Marker, Time, Vector, refuse_aware_time
 
 Converter = Callable[[Any], Any]
 CollectionKind = Literal["list", "set", "map"]
@@ -297,6 +297,10 @@ def _resolve(tp: Any, markers: list[Marker], where: str, *, nested: bool) -> Col
     frozen = any(isinstance(m, Frozen) for m in markers)
     origin = get_origin(tp)
 
+    vectors = [m for m in markers if isinstance(m, Vector)]
+    if vectors:
+        return _vector(tp, vectors[0].dimensions, marker, where)
+
     if origin in (list, set, frozenset, dict, tuple):
         if marker is not None:
             raise DefinitionError(
@@ -385,6 +389,28 @@ def _scalar_base(tp: type) -> Any:
         if base in _DEFAULT_CQL and base is not object:
             return base
     return None
+
+
+def _vector(tp: Any, dimensions: int, marker: Any, where: str) -> ColumnType:
+    if get_origin(tp) is not list or get_args(tp) != (float,) or marker is not None:
+        raise DefinitionError(
+            f"{where}: Vector({dimensions}) applies to list[float] (vector<float, N>), not "
+            f"{_name(tp)}"
+        )
+
+    def check(values: Any) -> list[float]:
+        if len(values) != dimensions:
+            raise ValueError(
+                f"a vector<float, {dimensions}> holds exactly {dimensions} floats, not "
+                f"{len(values)}"
+            )
+        for value in values:
+            _float32(value)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError(f"{value} is not a finite float")
+        return list(values)
+
+    return ColumnType(cql=f"vector<float, {dimensions}>", python=tp, to_db=check, frozen=True)
 
 
 def _enum(tp: type[enum.Enum], marker: CqlType | None, where: str) -> ColumnType:
