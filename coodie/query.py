@@ -204,7 +204,7 @@ class QuerySetBase(Generic[T]):
             params.append(spec.limit)
         text = cql.select(
             ref,
-            tuple(c.quoted for c in self._columns()),
+            tuple(c.quoted for c in self.selected_columns()),
             clauses,
             order_by=order,
             per_partition_limit=spec.per_partition_limit is not None,
@@ -214,7 +214,8 @@ class QuerySetBase(Generic[T]):
         )
         return conn, text, params
 
-    def _columns(self) -> tuple[Column, ...]:
+    def selected_columns(self) -> tuple[Column, ...]:
+        """The columns a row of this query holds, in order (for the fronts and scans)."""
         spec = self._spec
         return spec.values or spec.columns or table_of(self._model).columns
 
@@ -232,10 +233,11 @@ class QuerySetBase(Generic[T]):
             paging_state=paging_state,
         )
 
-    def _converter(self) -> Any:
+    def row_converter(self) -> Any:
+        """``rows -> results`` (documents, tuples or values) for this query's rows."""
         spec = self._spec
         if spec.values is None:
-            return rows_to_documents(self._model, self._columns())
+            return rows_to_documents(self._model, self.selected_columns())
         cols = spec.values
         if spec.flat:
             col = cols[0]
@@ -297,7 +299,7 @@ def page_op(
     """One page, with the driver's paging state; iterating runs this until it is None."""
     conn, request = qs._request(paging_state, page_size)
     result = yield conn, request
-    return Page(qs._converter()(result.current_rows), result.paging_state)
+    return Page(qs.row_converter()(result.current_rows), result.paging_state)
 
 
 def all_op(qs: QuerySetBase[T]) -> Operation[list[T]]:
@@ -360,7 +362,7 @@ def paginate_op(
     result = yield conn, request
     state = result.paging_state
     return Page(
-        qs._converter()(result.current_rows), None if state is None else _sealed(seal, state)
+        qs.row_converter()(result.current_rows), None if state is None else _sealed(seal, state)
     )
 
 

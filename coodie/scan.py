@@ -289,7 +289,7 @@ class ScanPlan(Generic[T]):
         _check_partitioner(conn)
         pk = ", ".join(c.quoted for c in schema.partition_key)
         clauses = tuple(c.clause(schema) for c in spec.conditions)
-        columns = tuple(c.quoted for c in qs._columns())
+        columns = tuple(c.quoted for c in qs.selected_columns())
         self.texts = tuple(
             cql.select(
                 ref,
@@ -311,7 +311,7 @@ class ScanPlan(Generic[T]):
         self.consistency = spec.consistency
         self.timeout = spec.timeout
         self.fetch_size = spec.fetch_size
-        self.convert: Any = qs._converter()
+        self.convert: Any = qs.row_converter()
         if checkpoint is None:
             count = DEFAULT_SPLITS if splits is None else _splits(splits)
             self.start: tuple[Progress, ...] = (False,) * count

@@ -26,13 +26,13 @@ from .usertype import TypeSchema, UserType, type_schema
 _DDL_TIMEOUT = 60.0
 
 
-def _keyspace_of(model: type[DocumentBase]) -> tuple[TableSchema, Connection, str]:
+def keyspace_of(model: type[DocumentBase]) -> tuple[TableSchema, Connection, str]:
     _, conn, _ = target(model)  # raises when there is no keyspace
     schema = table_of(model)  # a hierarchy's table has every subclass's columns
     return schema, conn, schema.keyspace or conn.keyspace or ""
 
 
-def _ddl(conn: Connection, text: str) -> tuple[Connection, Request]:
+def ddl(conn: Connection, text: str) -> tuple[Connection, Request]:
     return conn, Request(text, (), prepare=False, timeout=_DDL_TIMEOUT)
 
 
@@ -45,7 +45,7 @@ def sync_table_op(
     queries on it fail until it is built: the operation waits up to
     ``wait_for_indexes`` seconds for Cassandra to list it as built (0: do not wait).
     """
-    schema, conn, keyspace = _keyspace_of(model)
+    schema, conn, keyspace = keyspace_of(model)
     result = yield (
         conn,
         Request(
@@ -74,7 +74,7 @@ def sync_table_op(
     if not live:
         statements.append(cql.create_table(schema, keyspace))
     else:
-        differences = _differences(schema, live)
+        differences = column_differences(schema, live)
         if differences:
             raise SchemaMismatch(
                 f"{schema.model_name}: table {keyspace}.{schema.table} differs from the model; "
@@ -120,7 +120,7 @@ def sync_table_op(
                 pending.add(index.name)
     if not dry_run:
         for text in statements:
-            yield _ddl(conn, text)
+            yield ddl(conn, text)
         if statements:
             yield conn, ForgetPrepared()
         if live and wait_for_indexes > 0:
@@ -155,7 +155,7 @@ def _wait_for_indexes(
             yield conn, Pause(0.2)
 
 
-def _differences(schema: TableSchema, live: Mapping[str, Any]) -> list[str]:
+def column_differences(schema: TableSchema, live: Mapping[str, Any]) -> list[str]:
     out: list[str] = []
     for column in schema.columns:
         row = live.get(column.db_name)
@@ -389,7 +389,7 @@ def sync_type_op(
     statements = yield from _types_plan_op(conn, name, wanted, described.model_name)
     if not dry_run:
         for text in statements:
-            yield _ddl(conn, text)
+            yield ddl(conn, text)
         if statements:
             yield conn, ForgetPrepared()
     return statements
@@ -400,13 +400,13 @@ def drop_type_op(
 ) -> Operation[None]:
     """DROP TYPE IF EXISTS (Cassandra refuses while a table or another type uses it)."""
     described, conn, name = _type_target(user_type, keyspace, connection)
-    yield _ddl(conn, usertype.drop_type(described, name))
+    yield ddl(conn, usertype.drop_type(described, name))
     yield conn, ForgetPrepared()
 
 
 def drop_table_op(model: type[DocumentBase]) -> Operation[None]:
-    schema, conn, keyspace = _keyspace_of(model)
-    yield _ddl(conn, cql.drop_table(keyspace, schema.table))
+    schema, conn, keyspace = keyspace_of(model)
+    yield ddl(conn, cql.drop_table(keyspace, schema.table))
     yield conn, ForgetPrepared()
 
 
@@ -467,13 +467,13 @@ def create_keyspace_op(
         replication = {"class": "NetworkTopologyStrategy", **dc_replication}
     else:
         replication = {"class": "SimpleStrategy", "replication_factor": replication_factor}
-    yield _ddl(get_connection(connection), cql.create_keyspace(name, replication, durable_writes))
+    yield ddl(get_connection(connection), cql.create_keyspace(name, replication, durable_writes))
 
 
 def drop_keyspace_op(name: str, *, connection: str | None = None) -> Operation[None]:
     check_identifier(name, "keyspace", "drop_keyspace")
     conn = get_connection(connection)
-    yield _ddl(conn, cql.drop_keyspace(name))
+    yield ddl(conn, cql.drop_keyspace(name))
     yield conn, ForgetPrepared()
 
 

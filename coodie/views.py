@@ -18,7 +18,7 @@ from .document import DocumentBase, table_schema
 from .exceptions import ConfigurationError, DefinitionError, InvalidQuery, SchemaMismatch
 from .execution import ForgetPrepared, Operation, Request
 from .schema import TableSchema, read_settings
-from .schema_sync import _ddl, _differences, _keyspace_of, live_options_op, option_changes
+from .schema_sync import column_differences, ddl, keyspace_of, live_options_op, option_changes
 
 
 class ViewBase(DocumentBase):
@@ -159,7 +159,7 @@ def sync_view_op(view: type[DocumentBase], *, dry_run: bool = False) -> Operatio
     (views cannot be altered, only dropped and created again); differing options are
     changed with ``ALTER MATERIALIZED VIEW``."""
     base = base_of(view)
-    schema, conn, keyspace = _keyspace_of(view)
+    schema, conn, keyspace = keyspace_of(view)
     base_table = table_schema(base).table
     found = yield from live_options_op(conn, keyspace, base_table)
     if found is None:
@@ -198,7 +198,7 @@ def sync_view_op(view: type[DocumentBase], *, dry_run: bool = False) -> Operatio
                 f"the view is of table {live.get('base_table_name')}, the model's base is "
                 f"{base_table}"
             )
-        differences += _differences(schema, columns)
+        differences += column_differences(schema, columns)
         differences += [
             f"{c.db_name} is not in the view"
             for c in schema.columns
@@ -215,15 +215,15 @@ def sync_view_op(view: type[DocumentBase], *, dry_run: bool = False) -> Operatio
             statements.append(cql.alter_options(keyspace, schema.table, changed, view=True))
     if not dry_run and statements:
         for text in statements:
-            yield _ddl(conn, text)
+            yield ddl(conn, text)
         yield conn, ForgetPrepared()
     return statements
 
 
 def drop_view_op(view: type[DocumentBase]) -> Operation[None]:
     base_of(view)
-    schema, conn, keyspace = _keyspace_of(view)
-    yield _ddl(conn, cql.drop_view(keyspace, schema.table))
+    schema, conn, keyspace = keyspace_of(view)
+    yield ddl(conn, cql.drop_view(keyspace, schema.table))
     yield conn, ForgetPrepared()
 
 
