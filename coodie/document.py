@@ -185,6 +185,15 @@ def _register_subtype(model: type[DocumentBase], schema: TableSchema) -> None:
             f"{model.__name__}.Settings.discriminator: {schema.discriminator_value!r} is "
             f"already the value of {taken.__name__}; give each subclass its own"
         )
+    known = {c.db_name: c for c in table_of(root).columns}
+    for column in schema.columns:
+        other = known.get(column.db_name)
+        if other is not None and other.type.cql != column.type.cql:
+            raise DefinitionError(
+                f"{model.__name__}.{column.name}: the shared table already has column "
+                f"{column.db_name} as {other.type.cql} (from another model of the "
+                f"hierarchy); {column.type.cql} cannot be stored there: rename the field"
+            )
     root.__coodie_subtypes__[schema.discriminator_value] = model
     root.__coodie_union__ = None  # the table's columns grew
 

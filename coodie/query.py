@@ -189,7 +189,7 @@ class QuerySetBase(Generic[T]):
     def _statement(self, *, count: bool = False) -> tuple[Connection, str, list[Any]]:
         schema, conn, ref = target(self._model)
         spec = self._spec
-        conditions, allow_filtering = _with_discriminator(schema, spec)
+        conditions, allow_filtering = with_discriminator(schema, spec)
         clauses = tuple(c.clause(schema) for c in conditions)
         params: list[Any] = [p for c in conditions for p in c.params()]
         if count:
@@ -262,7 +262,7 @@ class QuerySetBase(Generic[T]):
         )
 
 
-def _with_discriminator(schema: TableSchema, spec: QuerySpec) -> tuple[tuple[Condition, ...], bool]:
+def with_discriminator(schema: TableSchema, spec: QuerySpec) -> tuple[tuple[Condition, ...], bool]:
     """The query's conditions and ALLOW FILTERING, checked, with a subclass's
     discriminator (single-table inheritance) restricted to its value.
 
@@ -391,17 +391,20 @@ def set_paging_key(key: str | bytes) -> None:
 
 def _seal_key(request: Request) -> bytes:
     """What a paging state belongs to: the statement and its bound values."""
-    return repr((request.cql, [_stable(p) for p in request.params])).encode()
+    return repr((request.cql, [stable_repr(p) for p in request.params])).encode()
 
 
-def _stable(value: Any) -> Any:
+def stable_repr(value: Any) -> Any:
     """A repr-stable form of a bound value (set and map order varies between processes)."""
     if isinstance(value, (set, frozenset)):
-        return ("set", sorted(repr(_stable(v)) for v in value))
+        return ("set", sorted(repr(stable_repr(v)) for v in value))
     if isinstance(value, Mapping):
-        return ("map", sorted((repr(_stable(k)), repr(_stable(v))) for k, v in value.items()))
+        return (
+            "map",
+            sorted((repr(stable_repr(k)), repr(stable_repr(v))) for k, v in value.items()),
+        )
     if isinstance(value, (list, tuple)):
-        return [_stable(v) for v in value]
+        return [stable_repr(v) for v in value]
     return value
 
 
@@ -441,6 +444,7 @@ def delete_op(
 ) -> Operation[None]:
     schema, conn, ref = target(qs.model)
     spec = qs.spec
+    _refuse_every_kind(schema, "delete()")
     lwt = conditional(schema, "delete()", if_exists, if_conditions)
     check_key_only(schema, spec, "delete()", full=bool(lwt))
     _check_conditional(qs, lwt, timestamp, batch)
@@ -473,6 +477,7 @@ def update_op(
 ) -> Operation[None]:
     schema, conn, ref = target(qs.model)
     spec = qs.spec
+    _refuse_every_kind(schema, "update()")
     lwt = conditional(schema, "update()", if_exists, if_conditions)
     if not values:
         raise InvalidQuery(f"{schema.model_name}: update() needs at least one field=value")
@@ -510,6 +515,18 @@ def update_op(
         return
     counter = any(a.column.type.counter for a, _ in assignments)
     yield from dispatch(conn, request, batch, _nothing, counter=counter)
+
+
+def _refuse_every_kind(schema: TableSchema, what: str) -> None:
+    """A subclass's queryset reads only its kind of row, but a write by key would reach
+    every kind (the discriminator is not part of the key): refused, not guessed."""
+    column = schema.discriminator
+    if schema.discriminator_value is not None and column is not None and not column.is_key:
+        raise InvalidQuery(
+            f"{schema.model_name}.find(...).{what} would act on the rows of every kind in "
+            f"the table, not only {column.name}={schema.discriminator_value!r}: use the "
+            "base model's queryset to act on all kinds, or the documents one by one"
+        )
 
 
 def _check_conditional(qs: QuerySetBase[Any], lwt: Conditional, timestamp: Any, batch: Any) -> None:

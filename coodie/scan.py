@@ -41,8 +41,7 @@ from .connection import Connection
 from .document import target
 from .exceptions import InvalidQuery
 from .execution import Operation, Request, arun, run
-from .query import QuerySetBase, _stable
-from .restrictions import check_select
+from .query import QuerySetBase, stable_repr, with_discriminator
 
 T = TypeVar("T")
 
@@ -285,10 +284,12 @@ class ScanPlan(Generic[T]):
                 f"{model}: a scan reads in token order; order_by() needs a partition key "
                 "restriction (sort client side instead)"
             )
-        check_select(schema, spec)  # filters: the rules of find(), ALLOW FILTERING included
+        # Filters: the rules of find(), ALLOW FILTERING and a subclass's discriminator
+        # (single-table inheritance) included.
+        conditions, allow_filtering = with_discriminator(schema, spec)
         _check_partitioner(conn)
         pk = ", ".join(c.quoted for c in schema.partition_key)
-        clauses = tuple(c.clause(schema) for c in spec.conditions)
+        clauses = tuple(c.clause(schema) for c in conditions)
         columns = tuple(c.quoted for c in qs.selected_columns())
         self.texts = tuple(
             cql.select(
@@ -296,16 +297,16 @@ class ScanPlan(Generic[T]):
                 columns,
                 (f"token({pk}) {op} ?", f"token({pk}) <= ?", *clauses),
                 per_partition_limit=spec.per_partition_limit is not None,
-                allow_filtering=spec.allow_filtering,
+                allow_filtering=allow_filtering,
             )
             for op in (">=", ">")
         )
-        params: list[Any] = [p for c in spec.conditions for p in c.params()]
+        params: list[Any] = [p for c in conditions for p in c.params()]
         if spec.per_partition_limit is not None:
             params.append(spec.per_partition_limit)
         self.params = params
         self.fingerprint = hashlib.blake2b(
-            repr((self.texts[1], [_stable(p) for p in params])).encode(), digest_size=_DIGEST
+            repr((self.texts[1], [stable_repr(p) for p in params])).encode(), digest_size=_DIGEST
         ).digest()
         self.connection: Connection = conn
         self.consistency = spec.consistency

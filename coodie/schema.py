@@ -127,7 +127,7 @@ class Column:
         default = self.default
         if default is PydanticUndefined or default is None:
             return None
-        return copy.copy(default)
+        return copy.deepcopy(default)  # nested mutables too: never share a default
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ the user's instances from them, without pydantic validation (rows are trusted).
 from __future__ import annotations
 
 import copy
+import keyword
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -148,6 +149,9 @@ def cql_name(name: str) -> str:
     return name if _UNQUOTED.match(name) and name not in _RESERVED else quote(name)
 
 
+_MISSING = object()
+
+
 class UdtValue:
     """What the driver is given for a UDT value: its fields as attributes, by name.
 
@@ -192,7 +196,7 @@ class TypeField:
         default = self.default
         if default is PydanticUndefined or default is None:
             return None
-        return copy.copy(default)
+        return copy.deepcopy(default)  # nested mutables too: never share a default
 
 
 @dataclass(frozen=True, eq=False)
@@ -274,10 +278,17 @@ class TypeSchema:
         setattr_ = object.__setattr__
         names = frozenset(f.name for f in self.fields)
         spec = []
-        for f in self.fields:
+        for i, f in enumerate(self.fields):
             null = f.null_value()
             fresh = null is not None and not isinstance(null, (str, int, float, bytes, tuple))
-            spec.append((f.name, f.db_name, f.type.from_db, f.null_value if fresh else None, null))
+            # The driver's named tuples rename fields called like a Python keyword
+            # ("from") to field_<position>_: read those by position (the type's fields
+            # are in the model's order when coodie created the type).
+            renamed = keyword.iskeyword(f.db_name) or f.db_name.startswith("_")
+            alias = f"field_{i}_" if renamed else None
+            spec.append(
+                (f.name, f.db_name, alias, f.type.from_db, f.null_value if fresh else None, null)
+            )
         private = cls.__private_attributes__
 
         def from_db(value: Any) -> Any:
@@ -285,8 +296,13 @@ class TypeSchema:
             # class the application registered with the driver for this type.
             mapping = isinstance(value, Mapping)
             out: dict[str, Any] = {}
-            for name, db_name, convert, fresh, null in spec:
-                item = value.get(db_name) if mapping else getattr(value, db_name, None)
+            for name, db_name, alias, convert, fresh, null in spec:
+                if mapping:
+                    item = value.get(db_name)
+                else:
+                    item = getattr(value, db_name, _MISSING)
+                    if item is _MISSING:
+                        item = None if alias is None else getattr(value, alias, None)
                 if item is None:
                     out[name] = null if fresh is None else fresh()
                 else:

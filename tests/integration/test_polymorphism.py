@@ -140,3 +140,47 @@ async def test_bad_hierarchies_are_refused(api: Api) -> None:
             class Settings:
                 discriminator = 3
                 name = "elsewhere"
+
+
+async def test_subclass_querysets_refuse_writes_that_reach_other_kinds(api: Api, pets: Any) -> None:
+    Pet, Cat, Dog = pets
+    owner = f"o-{uuid.uuid4().hex[:8]}"
+    await api.wait(Cat(owner=owner, name="tom").save())
+    await api.wait(Dog(owner=owner, name="rex").save())
+    error = await api.raises(InvalidQuery, Cat.find(owner=owner).delete)
+    assert "would act on the rows of every kind" in str(error)
+    error = await api.raises(InvalidQuery, Cat.find(owner=owner, name="rex").update, age=3)
+    assert "would act on the rows of every kind" in str(error)
+    assert await api.wait(Pet.find(owner=owner).count()) == 2
+    # Scans of a subclass read its own kind only.
+    cats = [c async for c in _scan(api, Cat.objects().allow_filtering())]
+    assert all(type(c) is Cat for c in cats) and "rex" not in {c.name for c in cats}
+
+
+async def _scan(api: Api, qs: Any) -> Any:
+    if api.name == "aio":
+        async for item in qs.scan():
+            yield item
+    else:
+        for item in qs.scan():
+            yield item
+
+
+async def test_conflicting_column_types_in_a_hierarchy_are_refused(api: Api) -> None:
+    class Root(api.Document):  # type: ignore[name-defined,misc]
+        id: Annotated[int, PrimaryKey()]
+        kind: Annotated[str, Discriminator()] = ""
+
+    class A(Root):
+        extra: int = 0
+
+        class Settings:
+            discriminator = "a"
+
+    with pytest.raises(DefinitionError, match="already has column extra as int"):
+
+        class B(Root):
+            extra: str = ""
+
+            class Settings:
+                discriminator = "b"

@@ -378,3 +378,32 @@ async def test_sync_table_refuses_a_changed_type(api: Api, connection: Connectio
         (connection.keyspace,),
     ).all()
     assert tables == []  # nothing was created
+
+
+async def test_udt_fields_named_like_python_keywords_round_trip(
+    api: Api, connection: Connection, keyspace: str
+) -> None:
+    from coodie.fields import DbName as Name
+    from coodie.usertype import UserType as Base
+
+    class Mailer(Base):
+        sender: Annotated[str, Name("from")] = ""
+        note: str = ""
+
+        class Settings:
+            name = "kw_mailer"
+
+    class Mailbox(api.Document):  # type: ignore[name-defined,misc]
+        id: Annotated[str, PrimaryKey()]
+        m: Optional[Mailer] = None
+
+        class Settings:
+            name = "kw_mailbox"
+
+    await api.wait(Mailbox.sync_table())
+    box = await api.wait(Mailbox(id="a", m=Mailer(sender="ann", note="n")).save())
+    loaded = await api.wait(Mailbox.get(id="a"))
+    assert loaded == box and loaded.m.sender == "ann"
+    loaded.m.note = "changed"
+    await api.wait(loaded.save())
+    assert (await api.wait(Mailbox.get(id="a"))).m.sender == "ann"
