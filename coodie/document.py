@@ -59,6 +59,15 @@ class DocumentBase(BaseModel):
             cls.__coodie_schema__ = build_schema(cls, cls.model_fields)
             _register_subtype(cls, cls.__coodie_schema__)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _coodie_discriminate(cls, data: Any) -> Any:
+        """A subclass of a single-table hierarchy fills in its discriminator itself."""
+        schema = cls.__dict__.get("__coodie_schema__")
+        if schema is None or schema.discriminator_value is None or not isinstance(data, dict):
+            return data
+        return {**data, schema.discriminator.name: schema.discriminator_value}
+
     @model_validator(mode="after")
     def _coodie_normalize(self) -> Any:
         cls = type(self)
@@ -172,6 +181,13 @@ def _register_subtype(model: type[DocumentBase], schema: TableSchema) -> None:
     if schema.discriminator is None:
         return
     if schema.discriminator_value is None:
+        parent = polymorphic_root(model)
+        if parent is not None and "name" not in read_settings(model):
+            raise DefinitionError(
+                f"{model.__name__} subclasses {parent.__name__}, which shares its table with "
+                "its subclasses: set Settings.discriminator to store its rows there, or "
+                "Settings.name for a table of its own"
+            )
         model.__coodie_subtypes__ = {}
         return
     root: type[DocumentBase] = next(

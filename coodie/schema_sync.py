@@ -220,6 +220,7 @@ _OPTION_DEFAULTS: Mapping[str, Any] = {
     "memtable": "default",
 }
 _RETRY = re.compile(r"^([0-9]+(?:\.[0-9]*)?)\s*(p|percentile|ms)$")
+_RETRY_PAIR = re.compile(r"^(min|max)\(([^,]+),([^,]+)\)$")
 
 
 def option_changes(schema: TableSchema, live: Mapping[str, Any], what: str) -> dict[str, Any]:
@@ -262,6 +263,8 @@ def same_option(name: str, want: Any, have: Any) -> bool:
         for key, value in want.items():
             found = have.get(key)
             if found is None:
+                if key == "enabled" and _same_text(value, "true"):
+                    continue  # Cassandra keeps compression 'enabled' only when false
                 return False
             if key == "class" and isinstance(value, str) and isinstance(found, str):
                 # 'LeveledCompactionStrategy' names org.apache.cassandra...Leveled...
@@ -296,12 +299,20 @@ def _same_text(want: Any, have: Any) -> bool:
 
 
 def _retry(value: Any) -> Any:
-    """'99PERCENTILE', '99p' and '99.0p' are one policy; so are '10ms' and '10.0ms'."""
-    text = str(value).strip().lower()
+    """'99PERCENTILE', '99p' and '99.0p' are one policy; so are '10ms' and '10.0ms' (the
+    server keeps whole milliseconds), 'NONE' and 'NEVER', and MIN/MAX of such values."""
+    text = str(value).strip().lower().replace(" ", "")
+    if text == "none":
+        return "never"
+    combined = _RETRY_PAIR.match(text)
+    if combined is not None:
+        return combined[1], _retry(combined[2]), _retry(combined[3])
     found = _RETRY.match(text)
     if found is None:
         return text
-    return float(found[1]), "ms" if found[2] == "ms" else "p"
+    if found[2] == "ms":
+        return float(int(float(found[1]))), "ms"
+    return float(found[1]), "p"
 
 
 # -- user-defined types ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ import dataclasses
 from typing import Any, ClassVar, NoReturn
 
 from . import cql
-from .document import DocumentBase, table_schema
+from .document import DocumentBase, polymorphic_root, table_schema
 from .exceptions import ConfigurationError, DefinitionError, InvalidQuery, SchemaMismatch
 from .execution import ForgetPrepared, Operation, Request
 from .schema import TableSchema, read_settings
@@ -69,6 +69,13 @@ def bind_view(view: type[ViewBase]) -> None:
     except ConfigurationError as exc:
         raise DefinitionError(f"{name}.Settings.base: {exc}") from exc
     base_name = base.__name__
+    if base_schema.discriminator_value is not None:
+        root = polymorphic_root(base)
+        raise DefinitionError(
+            f"{name}.Settings.base: {base_name} is one kind of row of "
+            f"{root.__name__ if root else 'another model'}'s table; a view of it would hold "
+            "the rows of every kind: make the view of the base model and filter its rows"
+        )
     if base_schema.is_counter_table:
         raise DefinitionError(
             f"{name}: {base_name} is a counter table; Cassandra has no views of counter tables"

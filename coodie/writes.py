@@ -477,9 +477,13 @@ class Conditional:
             return
         if self.if_exists or existing is None:
             reason = "the row does not exist"
-        else:
+        else:  # the cells as stored: a null cell is shown as None, not as a default
+            stored = dict(zip(result.column_names, result.current_rows[0], strict=False))
             held = ", ".join(
-                f"{c.column.name}={getattr(existing, c.column.name)!r}"
+                f"{c.column.name}="
+                + repr(
+                    None if (v := stored.get(c.column.db_name)) is None else from_db(c.column, v)
+                )
                 for c in self.conditions
                 if c.column is not None
             )

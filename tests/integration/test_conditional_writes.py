@@ -108,3 +108,18 @@ async def test_bad_conditions_fail_before_io(api: Api, m: Any) -> None:
     )
     assert "restrict its key with = only" in str(error)
     assert not item.is_loaded
+
+
+async def test_a_null_cell_is_reported_as_none_not_as_the_default(
+    api: Api, m: Any, connection: Connection, keyspace: str
+) -> None:
+    s = shop()
+    connection.session.execute(
+        f'INSERT INTO "{keyspace}".crud_item (shop, sku) VALUES (%s, 1)', (s,)
+    )
+    item = await api.wait(m.Item.get(shop=s, sku=1))
+    assert item.name == ""  # a null cell reads as the field's default
+    error = await api.raises(LWTFailed, item.update, price=1.0, if_conditions={"name": ""})
+    assert "the row holds name=None" in str(error)
+    await api.wait(item.update(price=1.0, if_conditions={"name": None}))
+    assert stored(connection, keyspace, s).price == 1.0

@@ -184,3 +184,38 @@ async def test_conflicting_column_types_in_a_hierarchy_are_refused(api: Api) -> 
 
             class Settings:
                 discriminator = "b"
+
+
+async def test_subclass_rules_found_by_use(api: Api) -> None:
+    class Root(api.Document):  # type: ignore[name-defined,misc]
+        id: Annotated[int, PrimaryKey()]
+        kind: Annotated[str, Discriminator()]  # no default: subclasses fill it in
+
+    class A(Root):
+        class Settings:
+            discriminator = "a"
+
+    assert A(id=1).kind == "a" and A(id=1, kind="zzz").kind == "a"
+    with pytest.raises(DefinitionError, match=r"set Settings\.discriminator to store its rows"):
+
+        class Forgot(Root):
+            pass
+
+    class OwnTable(Root):
+        class Settings:
+            name = "poly_own_table"
+
+    assert OwnTable(id=1, kind="x").kind == "x"
+
+
+async def test_a_view_of_one_kind_is_refused(api: Api, pets: Any) -> None:
+    _, Cat, _ = pets
+    with pytest.raises(DefinitionError, match="a view of it would hold the rows of every kind"):
+
+        class CatsByAge(api.module.View):  # type: ignore[name-defined,misc]
+            age: Annotated[int, PrimaryKey()]
+            owner: Annotated[str, ClusteringKey()]
+            name: Annotated[str, ClusteringKey(index=1)]
+
+            class Settings:
+                base = Cat

@@ -504,3 +504,22 @@ def test_drop_view() -> None:
     assert ddl(sent) == ['DROP MATERIALIZED VIEW IF EXISTS "runs"."runs_by_status"']
     with pytest.raises(ConfigurationError, match="Run is not a materialized view"):
         drive(views.drop_view_op(Run), [None])
+
+
+@pytest.mark.parametrize(
+    ("name", "want", "have"),
+    [
+        ("speculative_retry", "NONE", "NEVER"),
+        ("speculative_retry", "MIN(99percentile,50ms)", "MIN(99p,50ms)"),
+        ("speculative_retry", "max(99p,1.5ms)", "MAX(99p,1ms)"),
+        (
+            "compression",
+            {"class": "LZ4Compressor", "enabled": True},
+            {"class": "org.apache.cassandra.io.compress.LZ4Compressor", "chunk_length_in_kb": "16"},
+        ),
+    ],
+)
+def test_values_the_server_rewrites_compare_equal(name: str, want: Any, have: Any) -> None:
+    from coodie.schema_sync import same_option
+
+    assert same_option(name, want, have)
