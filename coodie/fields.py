@@ -271,6 +271,7 @@ Date = _marker("Date", "date", (_dt.date,), "Calendar date (``date``).")
 Time = _marker("Time", "time", (_dt.time,), "Naive time of day, nanoseconds (``time``).", TimeType)
 Duration = _marker("Duration", "duration", (_dt.timedelta,), "Months, days, nanoseconds.")
 Decimal = _marker("Decimal", "decimal", (_dec.Decimal,), "Arbitrary-precision decimal.")
+Inet = _marker("Inet", "inet", _STR, "An IP address kept as text (``str``), as cqlengine does.")
 
 
 __all__ = [
@@ -289,6 +290,7 @@ __all__ = [
     "Frozen",
     "FrozenOptions",
     "Indexed",
+    "Inet",
     "Int",
     "IntegerType",
     "Marker",

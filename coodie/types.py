@@ -160,6 +160,11 @@ def _timeuuid(value: uuid.UUID) -> uuid.UUID:
     return value
 
 
+def _inet_text(value: str) -> str:
+    ipaddress.ip_address(value)  # ValueError names the bad address
+    return value
+
+
 _CHECKS: dict[str, Converter] = {
     "tinyint": _int_range("tinyint", 8),
     "smallint": _int_range("smallint", 16),
@@ -170,6 +175,7 @@ _CHECKS: dict[str, Converter] = {
     "ascii": _ascii,
     "timeuuid": _timeuuid,
     "time": refuse_aware_time,
+    "inet": _inet_text,
 }
 
 _DEFAULT_CQL: dict[Any, str] = {
@@ -216,6 +222,7 @@ _COMPATIBLE: dict[str, tuple[Any, ...]] = {
     "time": (dt.time,),
     "duration": (dt.timedelta, DriverDuration),
     "decimal": (decimal.Decimal,),
+    "inet": (str,),  # an address as text; ipaddress types map to inet by default
 }
 
 

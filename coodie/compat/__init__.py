@@ -1,0 +1,1 @@
+"""Compatibility layers over the native core; ``coodie.compat.cqlengine`` is the first."""
