@@ -39,7 +39,7 @@ from coodie.connection import contact_points
 from tests.conftest import cluster_hosts
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 KEYSPACES = re.compile(r"""(["'])(app|app_audit|app_analytics|argus)\1""")
 FENCE = re.compile(r"^(`{3,}|~{3,})\s*(\S*)")
 NO_RUN = re.compile(r"^<!--\s*no-run\b\s*:?\s*(.*?)\s*-->\s*$")

@@ -1,0 +1,241 @@
+"""cqlengine's ``connection`` module over coodie's connection registry.
+
+``setup()`` connects once and registers the session with coodie (so models find it);
+the session's own rows are dicts, as cqlengine's are, because applications read
+``row["col"]`` from raw CQL on it; coodie's statements get tuples through their own
+execution profile.  ``session`` and ``cluster`` are readable module attributes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cassandra import ConsistencyLevel
+from cassandra.cluster import (
+    EXEC_PROFILE_DEFAULT,
+    Cluster,
+    ExecutionProfile,
+    Session,
+    _ConfigMode,
+)
+from cassandra.query import SimpleStatement, dict_factory
+
+from ... import connection as core
+from .errors import CQLEngineException
+
+NOT_SET = object()
+DEFAULT_CONNECTION = object()  # cqlengine's marker for "the default connection"
+
+# Options that only the driver's legacy configuration takes (no execution profiles).
+_LEGACY = {"load_balancing_policy", "default_retry_policy", "retry_policy"}
+
+
+class Connection:
+    """One named connection as cqlengine describes it."""
+
+    def __init__(
+        self,
+        name: str,
+        hosts: Any = None,
+        consistency: Any = None,
+        lazy_connect: bool = False,
+        retry_connect: bool = False,
+        cluster_options: dict[str, Any] | None = None,
+        session: Session | None = None,
+    ) -> None:
+        self.name = name
+        self.hosts = hosts
+        self.consistency = consistency
+        self.lazy_connect = lazy_connect
+        self.retry_connect = retry_connect
+        self.cluster_options = dict(cluster_options or {})
+        self.session = session
+        self.cluster: Cluster | None = session.cluster if session is not None else None
+
+    def setup(self, keyspace: str | None) -> None:
+        if self.session is None:
+            options = dict(self.cluster_options)
+            hosts = None if options.get("cloud") else self.hosts
+            legacy = bool(_LEGACY & options.keys())
+            if not legacy and "execution_profiles" not in options:
+                options["execution_profiles"] = {
+                    EXEC_PROFILE_DEFAULT: ExecutionProfile(row_factory=dict_factory)
+                }
+            self.cluster = Cluster(hosts, **options) if hosts is not None else Cluster(**options)
+            self.session = self.cluster.connect()
+            if legacy:
+                self.session.row_factory = dict_factory
+        assert self.session is not None
+        if self.consistency is not None:
+            profile = self.session.cluster.profile_manager.profiles.get(EXEC_PROFILE_DEFAULT)
+            if profile is not None and not _legacy(self.session):
+                profile.consistency_level = self.consistency
+            else:
+                self.session.default_consistency_level = self.consistency
+        self.keyspace = keyspace
+        core.register(core.Connection(self.session, keyspace, name=self.name, owns_cluster=True))
+
+
+def _legacy(session: Session) -> bool:
+    return bool(getattr(session.cluster, "_config_mode", None) == _ConfigMode.LEGACY)
+
+
+_connections: dict[str, Connection] = {}
+_default: str | None = None
+
+
+def _name(connection: Any) -> str:
+    if connection is None or connection is DEFAULT_CONNECTION:
+        if _default is None:
+            raise CQLEngineException(
+                "There is no default connection: call connection.setup(hosts, keyspace) first"
+            )
+        return _default
+    return str(connection)
+
+
+def register_connection(
+    name: str,
+    hosts: Any = None,
+    consistency: Any = None,
+    lazy_connect: bool = False,
+    retry_connect: bool = False,
+    cluster_options: dict[str, Any] | None = None,
+    default: bool = False,
+    session: Session | None = None,
+) -> Connection:
+    """Connect ``name`` (or adopt ``session``) and register it with coodie too."""
+    global _default
+    if name in _connections:
+        raise CQLEngineException(f"Connection name '{name}' already exists")
+    if session is not None and (hosts or cluster_options):
+        raise CQLEngineException(
+            "Session configuration arguments and 'session' argument are mutually exclusive"
+        )
+    conn = Connection(
+        name, hosts, consistency, lazy_connect, retry_connect, cluster_options, session
+    )
+    conn.setup(session.keyspace if session is not None else None)
+    _connections[name] = conn
+    if default:
+        set_default_connection(name)
+    return conn
+
+
+def unregister_connection(name: str) -> None:
+    global _default
+    conn = _connections.pop(name, None)
+    if conn is None:
+        return
+    core.unregister(name)
+    if _default == name:
+        _default = None
+        core.unregister(None)  # coodie's default pointed to it
+
+
+def set_default_connection(name: str) -> None:
+    global _default
+    if name not in _connections:
+        raise CQLEngineException(f"Connection name '{name}' doesn't exist in the registry.")
+    _default = name
+    core.register(core.get_connection(name), default=True)
+
+
+def get_connection(name: Any = None) -> Connection:
+    key = _name(name)
+    try:
+        return _connections[key]
+    except KeyError:
+        raise CQLEngineException(
+            f"Connection name '{key}' doesn't exist in the registry."
+        ) from None
+
+
+def setup(
+    hosts: Any,
+    default_keyspace: str | None,
+    consistency: Any = None,
+    lazy_connect: bool = False,
+    retry_connect: bool = False,
+    **kwargs: Any,
+) -> None:
+    """Connect the default connection: ``setup(["127.0.0.1"], "ks")``."""
+    name = "default"
+    if name in _connections:
+        unregister_connection(name)
+    conn = Connection(name, hosts, consistency, lazy_connect, retry_connect, kwargs)
+    conn.setup(default_keyspace)
+    _connections[name] = conn
+    set_default_connection(name)
+
+
+def set_session(session: Session) -> None:
+    """Use an existing driver session as the default connection."""
+    name = "default"
+    if name in _connections:
+        unregister_connection(name)
+    conn = Connection(name, session=session)
+    conn.setup(session.keyspace)
+    _connections[name] = conn
+    set_default_connection(name)
+
+
+def default() -> None:
+    """cqlengine's ``default()``: connect to localhost with the default keyspace unset."""
+    setup(["127.0.0.1"], None)
+
+
+def get_session(connection: Any = None) -> Session:
+    session = get_connection(connection).session
+    assert session is not None
+    return session
+
+
+def get_cluster(connection: Any = None) -> Cluster:
+    cluster = get_connection(connection).cluster
+    if cluster is None:
+        raise CQLEngineException("Cluster not configured; call connection.setup() first")
+    return cluster
+
+
+def execute(
+    query: Any,
+    params: Any = None,
+    consistency_level: Any = None,
+    timeout: Any = NOT_SET,
+    connection: Any = None,
+) -> Any:
+    """Run raw CQL (text or a driver statement) on a connection's session; dict rows."""
+    session = get_session(connection)
+    if isinstance(query, str):
+        query = SimpleStatement(query, consistency_level=consistency_level)
+    elif consistency_level is not None:
+        query.consistency_level = consistency_level
+    if timeout is NOT_SET:
+        return session.execute(query, params)
+    return session.execute(query, params, timeout=timeout)
+
+
+def __getattr__(name: str) -> Any:
+    # cqlengine exposes the default ``session`` and ``cluster`` as module attributes.
+    if name in ("session", "cluster"):
+        if _default is None:
+            return None
+        return getattr(_connections[_default], name)
+    raise AttributeError(name)
+
+
+__all__ = [
+    "NOT_SET",
+    "ConsistencyLevel",
+    "default",
+    "execute",
+    "get_cluster",
+    "get_connection",
+    "get_session",
+    "register_connection",
+    "set_default_connection",
+    "set_session",
+    "setup",
+    "unregister_connection",
+]

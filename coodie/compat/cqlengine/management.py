@@ -1,0 +1,134 @@
+"""cqlengine's ``management`` functions over coodie's schema operations."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ... import schema_sync
+from ...execution import run
+from . import connection as conn
+from .errors import CQLEngineException
+from .translate import translated
+
+CQLENG_ALLOW_SCHEMA_MANAGEMENT = "CQLENG_ALLOW_SCHEMA_MANAGEMENT"
+
+
+def _allowed() -> None:
+    if not os.getenv(CQLENG_ALLOW_SCHEMA_MANAGEMENT):
+        warnings.warn(
+            "Schema management functions are no longer restricted by default; set "
+            f"{CQLENG_ALLOW_SCHEMA_MANAGEMENT} to silence this warning",
+            stacklevel=3,
+        )
+
+
+def _connections(connections: Any) -> list[Any]:
+    return list(connections) if connections else [None]
+
+
+@contextmanager
+def _placed(model: Any, keyspace: str | None, connection: Any) -> Iterator[Any]:
+    """The model's core document, pointed at another keyspace/connection for one call."""
+    document = model._document
+    if document is None:
+        raise CQLEngineException("cannot create table from abstract model")
+    schema = document.__coodie_schema__
+    changes: dict[str, Any] = {}
+    if keyspace is not None:
+        changes["keyspace"] = keyspace
+    if connection is not None:
+        changes["connection"] = conn._name(connection)
+    if changes:
+        document.__coodie_schema__ = dataclasses.replace(schema, **changes)
+    try:
+        yield document
+    finally:
+        document.__coodie_schema__ = schema
+
+
+def sync_table(model: Any, keyspaces: Any = None, connections: Any = None) -> None:
+    """Create the table (and its user types), or add its missing columns and indexes."""
+    _allowed()
+    for connection in _connections(connections):
+        for keyspace in keyspaces or [None]:
+            with _placed(model, keyspace, connection) as document, translated(model):
+                run(schema_sync.sync_table_op(document))
+
+
+def sync_type(ks_name: str, type_model: Any, connection: Any = None) -> None:
+    _allowed()
+    core = type_model._core_type()
+    with translated():
+        run(
+            schema_sync.sync_type_op(
+                core,
+                keyspace=ks_name,
+                connection=None if connection is None else conn._name(connection),
+            )
+        )
+
+
+def drop_table(model: Any, keyspaces: Any = None, connections: Any = None) -> None:
+    _allowed()
+    for connection in _connections(connections):
+        for keyspace in keyspaces or [None]:
+            with _placed(model, keyspace, connection) as document, translated(model):
+                run(schema_sync.drop_table_op(document))
+
+
+def create_keyspace_simple(
+    name: str, replication_factor: int, durable_writes: bool = True, connections: Any = None
+) -> None:
+    _allowed()
+    for connection in _connections(connections):
+        run(
+            schema_sync.create_keyspace_op(
+                name,
+                replication_factor=replication_factor,
+                durable_writes=durable_writes,
+                connection=None if connection is None else conn._name(connection),
+            )
+        )
+
+
+def create_keyspace_network_topology(
+    name: str,
+    dc_replication_map: dict[str, int],
+    durable_writes: bool = True,
+    connections: Any = None,
+) -> None:
+    _allowed()
+    for connection in _connections(connections):
+        run(
+            schema_sync.create_keyspace_op(
+                name,
+                dc_replication=dc_replication_map,
+                durable_writes=durable_writes,
+                connection=None if connection is None else conn._name(connection),
+            )
+        )
+
+
+def drop_keyspace(name: str, connections: Any = None) -> None:
+    _allowed()
+    for connection in _connections(connections):
+        run(
+            schema_sync.drop_keyspace_op(
+                name, connection=None if connection is None else conn._name(connection)
+            )
+        )
+
+
+__all__ = [
+    "create_keyspace_network_topology",
+    "create_keyspace_simple",
+    "drop_keyspace",
+    "drop_table",
+    "sync_table",
+    "sync_type",
+]
