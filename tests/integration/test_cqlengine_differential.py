@@ -264,3 +264,43 @@ _USED = {
         "unregister_connection", "set_default_connection",
     ],
 }  # fmt: skip
+
+
+def test_counters_context_queries_and_timeuuid_bounds_agree(engines: dict[str, Any]) -> None:
+    outcome: dict[str, Any] = {}
+    for engine, e in engines.items():
+        cq = e.cq
+        columns = cq.columns
+
+        class Hits(cq.models.Model):
+            __keyspace__ = e.keyspace
+            __connection__ = e.name
+            id = columns.Integer(primary_key=True)
+            views = columns.Counter()
+
+        class Event(cq.models.Model):
+            __keyspace__ = e.keyspace
+            __connection__ = e.name
+            id = columns.Integer(primary_key=True)
+            at = columns.TimeUUID(primary_key=True)
+
+        functions = importlib.import_module(f"{ENGINES[engine]}.functions")
+        query = importlib.import_module(f"{ENGINES[engine]}.query")
+        cq.management.sync_table(Hits)
+        cq.management.sync_table(Event)
+        hit = Hits(id=1)
+        hit.views += 3
+        hit.save()
+        hit.views += 2
+        hit.save()
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        Event.create(id=1, at=uuid.uuid1())
+        window = Event.objects.filter(
+            id=1,
+            at__gte=functions.MinTimeUUID(now - dt.timedelta(minutes=1)),
+            at__lte=functions.MaxTimeUUID(now + dt.timedelta(minutes=1)),
+        ).count()
+        with query.ContextQuery(Hits, keyspace=e.keyspace) as H:
+            in_context = H.objects(id=1).first().views
+        outcome[engine] = (Hits.get(id=1).views, window, in_context)
+    assert outcome["shim"] == outcome["ref"] == (5, 1, 5)

@@ -73,11 +73,31 @@ class Connection:
             else:
                 self.session.default_consistency_level = self.consistency
         self.keyspace = keyspace
-        core.register(core.Connection(self.session, keyspace, name=self.name, owns_cluster=True))
+        if keyspace:
+            from . import models
+
+            models.DEFAULT_KEYSPACE = keyspace
+        core.register(_CoreConnection(self.session, keyspace, name=self.name, owns_cluster=True))
 
 
 def _legacy(session: Session) -> bool:
     return bool(getattr(session.cluster, "_config_mode", None) == _ConfigMode.LEGACY)
+
+
+class _CoreConnection(core.Connection):
+    """coodie's connection for a cqlengine one: models without ``__keyspace__`` live in
+    ``models.DEFAULT_KEYSPACE`` (set by ``setup()``), whatever the connection, as in
+    cqlengine."""
+
+    @property
+    def keyspace(self) -> str | None:
+        from . import models
+
+        return models.DEFAULT_KEYSPACE or self._own_keyspace
+
+    @keyspace.setter
+    def keyspace(self, value: str | None) -> None:
+        self._own_keyspace = value
 
 
 _connections: dict[str, Connection] = {}

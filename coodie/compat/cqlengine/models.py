@@ -36,6 +36,8 @@ from .translate import translated
 
 _CAMEL = re.compile(r"([a-z])([A-Z])")
 
+DEFAULT_KEYSPACE: str | None = None  # set by connection.setup(); models without __keyspace__
+
 
 class _Document(DocumentBase):
     """Base of the hidden documents (no coodie methods to collide with column names)."""
@@ -272,14 +274,7 @@ class BaseModel:
 
     @classmethod
     def _get_keyspace(cls) -> str | None:
-        if cls.__keyspace__:
-            return cls.__keyspace__
-        from . import connection
-
-        try:
-            return connection.get_connection(cls.__connection__).keyspace
-        except CQLEngineException:
-            return None
+        return cls.__keyspace__ or DEFAULT_KEYSPACE
 
     @classmethod
     def _get_column(cls, name: str) -> cols.Column:
@@ -366,6 +361,9 @@ class BaseModel:
                 raise PolymorphicModelException("cannot save polymorphic base model")
             setattr(self, str(self._discriminator_column_name), self.__discriminator_value__)
         self.validate()
+        counters = [n for n, c in self._columns.items() if isinstance(c, cols.Counter)]
+        if counters:
+            return self._save_counters(counters)
         doc = self._core_document()
         options = self._write_options()
         with translated(type(self)):
@@ -395,6 +393,35 @@ class BaseModel:
         self._is_persisted = True
         self._explicit.clear()
         self._options.pop("timestamp", None)
+        return self
+
+    def _save_counters(self, counters: list[str]) -> BaseModel:
+        """A counter model's save: each counter changes by what it moved since it was
+        read (``"c" = "c" + ?``), as cqlengine does."""
+        document = type(self)._document
+        assert document is not None
+        if self._doc is None:
+            self._doc = document.model_construct()
+            self._doc.__dict__.clear()
+        doc = self._doc
+        before = {n: doc.__dict__.get(n) or 0 for n in counters}
+        for name, column in self._primary_keys.items():
+            doc.__dict__[name] = column.to_core(self._values.get(name))
+        changes = {
+            f"{n}__incr": (self._values.get(n) or 0) - before[n]
+            for n in counters
+            if (self._values.get(n) or 0) != before[n]
+        }
+        if not changes:  # cqlengine still writes the row: an increment by 0 creates it
+            changes = {f"{counters[0]}__incr": 0}
+        options = self._write_options(ttl=False)
+        options.pop("timestamp", None)
+        with translated(type(self)):
+            run(update_op(doc, {}, {**changes, **options}))
+        for n in counters:
+            doc.__dict__[n] = self._values.get(n) or 0
+        self._is_persisted = True
+        self._explicit.clear()
         return self
 
     def update(self, **values: Any) -> BaseModel:
@@ -641,6 +668,20 @@ def _build_document(
     document.__shim__ = model  # type: ignore[attr-defined]
     table_schema(document)
     return document
+
+
+def _clone_model_class(model: Any, attrs: dict[str, Any]) -> Any:
+    """A subclass of ``model`` over the same table, with other settings (``attrs``):
+    another keyspace or connection (``ContextQuery``)."""
+    attrs = {
+        "__table_name__": model.__table_name__ or model._raw_column_family_name(),
+        "__table_name_case_sensitive__": model.__table_name_case_sensitive__,
+        "__abstract__": model.__abstract__,
+        "__default_ttl__": model.__default_ttl__,
+        "__module__": model.__module__,
+        **attrs,
+    }
+    return type(model)(model.__name__, (model,), attrs)
 
 
 class Model(BaseModel, metaclass=ModelMetaClass):

@@ -29,6 +29,7 @@ from .errors import (
     QueryException,
     ValidationError,
 )
+from .functions import MaxTimeUUID, MinTimeUUID
 from .mapping import FILTER_OPERATORS, UPDATE_OPERATORS
 from .translate import translated
 
@@ -159,6 +160,37 @@ class BatchQuery:
         self.execute()
 
 
+class ContextQuery:
+    """``with ContextQuery(Model, keyspace="ks2") as M: M.objects...``: the models as
+    they are in another keyspace or on another connection."""
+
+    def __init__(self, *models: Any, **kwargs: Any) -> None:
+        from .models import Model, _clone_model_class
+
+        if not models:
+            raise ValueError("No model provided.")
+        keyspace = kwargs.pop("keyspace", None)
+        connection = kwargs.pop("connection", None)
+        if kwargs:
+            raise ValueError(f"Unknown keyword argument(s): {','.join(kwargs)}")
+        self.models = []
+        for model in models:
+            if not (isinstance(model, type) and issubclass(model, Model)):
+                raise ValueError("Models must be derived from base Model.")
+            attrs: dict[str, Any] = {}
+            if keyspace:
+                attrs["__keyspace__"] = keyspace
+            if connection:
+                attrs["__connection__"] = connection
+            self.models.append(_clone_model_class(model, attrs))
+
+    def __enter__(self) -> Any:
+        return tuple(self.models) if len(self.models) > 1 else self.models[0]
+
+    def __exit__(self, kind: Any, value: Any, tb: Any) -> None:
+        return None
+
+
 class ModelQuerySet:
     """cqlengine's queryset of a model."""
 
@@ -201,6 +233,8 @@ class ModelQuerySet:
             raise QueryException(f"Can't resolve operator '{op}'")
         if isinstance(value, Token):
             return f"pk__token__{op or 'eq'}", value
+        if isinstance(value, (MinTimeUUID, MaxTimeUUID)):
+            value = value.uuid()
         core_op = FILTER_OPERATORS.get(op, "eq") if op else "eq"
         if core_op == "in":
             value = [column.to_core(column.validate(v)) for v in value]
@@ -446,6 +480,7 @@ __all__ = [
     "BatchQuery",
     "BatchType",
     "ColumnQueryEvaluator",
+    "ContextQuery",
     "DoesNotExist",
     "IfExistsWithCounterColumn",
     "IfNotExistsWithCounterColumn",
