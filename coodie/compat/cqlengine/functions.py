@@ -16,6 +16,10 @@ from ...clauses import Token as CoreToken
 from .errors import ValidationError
 
 
+def get_total_seconds(td: dt.timedelta) -> float:
+    return td.total_seconds()
+
+
 class QueryValue:
     """A value in a filter, possibly computed (cqlengine's base of query functions)."""
 
@@ -84,4 +88,11 @@ class Token(CoreToken, BaseQueryFunction):
         object.__setattr__(self, "context_id", None)
 
 
-__all__ = ["BaseQueryFunction", "MaxTimeUUID", "MinTimeUUID", "QueryValue", "Token"]
+__all__ = [
+    "BaseQueryFunction",
+    "MaxTimeUUID",
+    "MinTimeUUID",
+    "QueryValue",
+    "Token",
+    "get_total_seconds",
+]

@@ -51,6 +51,12 @@ def _placed(model: Any, keyspace: str | None, connection: Any) -> Iterator[Any]:
         document.__coodie_schema__ = schema
 
 
+def _get_table_metadata(model: Any, connection: Any = None) -> Any:
+    """The driver's metadata of the model's table (tests and tools read it)."""
+    cluster = conn.get_cluster(connection)
+    return cluster.metadata.keyspaces[model._get_keyspace()].tables[model._raw_column_family_name()]
+
+
 def sync_table(model: Any, keyspaces: Any = None, connections: Any = None) -> None:
     """Create the table (and its user types), or add its missing columns and indexes."""
     _allowed()

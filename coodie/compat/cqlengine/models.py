@@ -10,6 +10,7 @@ through, which remembers the row for change tracking.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import warnings
 from typing import Annotated, Any, ClassVar, Optional
@@ -344,7 +345,7 @@ class BaseModel:
         elif ttl and self.__default_ttl__ is not None and not self._is_persisted:
             pass  # the table's default_time_to_live applies
         if opts.get("timestamp") is not None:
-            options["timestamp"] = opts["timestamp"]
+            options["timestamp"] = _write_time(opts["timestamp"])
         consistency = opts.get("consistency", self.__consistency__)
         if consistency is not None:
             options["consistency"] = consistency
@@ -670,6 +671,13 @@ def _build_document(
     return document
 
 
+def _write_time(value: Any) -> Any:
+    """cqlengine's ``timestamp()`` also takes a timedelta: that long from now."""
+    if isinstance(value, dt.timedelta):
+        return dt.datetime.now(dt.timezone.utc) + value
+    return value
+
+
 def _clone_model_class(model: Any, attrs: dict[str, Any]) -> Any:
     """A subclass of ``model`` over the same table, with other settings (``attrs``):
     another keyspace or connection (``ContextQuery``)."""
@@ -691,9 +699,12 @@ class Model(BaseModel, metaclass=ModelMetaClass):
     __abstract__ = True
 
 
+from .query import ColumnQueryEvaluator  # noqa: E402  (cqlengine exposes it here too)
+
 __all__ = [
     "BaseModel",
     "ColumnDescriptor",
+    "ColumnQueryEvaluator",
     "Model",
     "ModelDefinitionException",
     "ModelException",

@@ -459,7 +459,9 @@ class ModelQuerySet:
         if opts.get("ttl") is not None:
             out["ttl"] = opts["ttl"]
         if opts.get("timestamp") is not None:
-            out["timestamp"] = opts["timestamp"]
+            from .models import _write_time
+
+            out["timestamp"] = _write_time(opts["timestamp"])
         if opts.get("batch") is not None:
             out["batch"] = opts["batch"]._core
         if opts.get("if_exists"):
