@@ -649,6 +649,8 @@ def get_op(
                 f"{schema.model_name} with {shown} not found (the row is a "
                 f"{disc.name}={found!r} row, not {schema.discriminator_value!r})"
             )
+    if disc is None:  # the common case: one hydrator, no hierarchy to dispatch
+        return hydrator(cls, columns)(rows[0])  # type: ignore[no-any-return]
     return rows_to_documents(cls, columns)(rows)[0]  # type: ignore[no-any-return]
 
 
