@@ -145,7 +145,8 @@ class Connection:
             statement.add(ps, request.params)
         return statement
 
-    def _start(self, request: AnyRequest, prepared: Any) -> ResponseFuture:
+    def statement(self, request: AnyRequest, prepared: Any) -> tuple[Any, Any, dict[str, Any]]:
+        """The driver statement, parameters and ``Session.execute`` keywords of a request."""
         if isinstance(request, BatchRequest):
             statement, params = self._batch(request, prepared), None
             paging_state = None
@@ -157,16 +158,26 @@ class Connection:
             kwargs["timeout"] = request.timeout
         if paging_state is not None:
             kwargs["paging_state"] = paging_state
+        return statement, params, kwargs
+
+    def _start(self, request: AnyRequest, prepared: Any) -> ResponseFuture:
+        statement, params, kwargs = self.statement(request, prepared)
         return self.session.execute_async(statement, params, **kwargs)
+
+    def prepared_for(self, request: AnyRequest) -> Any:
+        """The prepared statement(s) a request needs (prepared now if not cached)."""
+        if isinstance(request, BatchRequest):
+            return [self.prepare(r.cql) for r in request.requests]
+        return self.prepare(request.cql) if request.prepare else None
+
+    def rows(self, result: Any) -> Any:
+        """A driver result as operations read it (tuple rows, also for a legacy session)."""
+        return _TupleRows(result) if self.legacy else result
 
     # -- execution ---------------------------------------------------------------------------
 
     def execute(self, request: AnyRequest) -> ResultSet:
-        if isinstance(request, BatchRequest):
-            prepared: Any = [self.prepare(r.cql) for r in request.requests]
-        else:
-            prepared = self.prepare(request.cql) if request.prepare else None
-        result = self._start(request, prepared).result()
+        result = self._start(request, self.prepared_for(request)).result()
         return _TupleRows(result) if self.legacy else result
 
     def execute_async(self, request: AnyRequest) -> Awaitable[Any]:

@@ -110,8 +110,16 @@ class ForgetPrepared:
 Control = Union[Pause, ForgetPrepared]
 
 
-def run(operation: Operation[T]) -> T:
-    """Drive an operation with blocking driver calls; errors are raised inside it."""
+def _execute(conn: Connection, request: AnyRequest) -> Any:
+    return conn.execute(request)
+
+
+def run(operation: Operation[T], execute: Callable[[Connection, AnyRequest], Any] = _execute) -> T:
+    """Drive an operation with blocking driver calls; errors are raised inside it.
+
+    ``execute`` sends one request (a front may route requests its own way: the cqlengine
+    shim sends them through ``cqlengine.connection.execute``, which applications patch).
+    """
     try:
         conn, request = next(operation)
         while True:
@@ -124,7 +132,7 @@ def run(operation: Operation[T]) -> T:
                 conn, request = operation.send(None)
                 continue
             try:
-                result = conn.execute(request)
+                result = execute(conn, request)
             except Exception as exc:
                 conn, request = operation.throw(exc)
             else:

@@ -224,16 +224,30 @@ def execute(
     consistency_level: Any = None,
     timeout: Any = NOT_SET,
     connection: Any = None,
+    **session_options: Any,
 ) -> Any:
-    """Run raw CQL (text or a driver statement) on a connection's session; dict rows."""
-    session = get_session(connection)
+    """Run a statement (CQL text or a driver statement) on a connection's session.
+
+    Raw CQL gets dict rows.  The shim's own statements come here too (already bound,
+    with their execution profile in ``session_options``), so that patching this
+    function or ``Session.execute`` sees every statement, as with cqlengine."""
+    session = _session(connection)
     if isinstance(query, str):
         query = SimpleStatement(query, consistency_level=consistency_level)
     elif consistency_level is not None:
         query.consistency_level = consistency_level
-    if timeout is NOT_SET:
-        return session.execute(query, params)
-    return session.execute(query, params, timeout=timeout)
+    if timeout is not NOT_SET:
+        session_options["timeout"] = timeout
+    return session.execute(query, params, **session_options)
+
+
+def _session(connection: Any) -> Session:
+    """The session of a cqlengine connection, or of a coodie connection of that name."""
+    key = _name(connection)
+    found = _connections.get(key)
+    if found is not None and found.session is not None:
+        return found.session
+    return core.get_connection(key).session
 
 
 def __getattr__(name: str) -> Any:

@@ -10,9 +10,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from ... import schema_sync
-from ...execution import run
 from . import connection as conn
 from .errors import CQLEngineException
+from .runner import run
 from .translate import translated
 
 CQLENG_ALLOW_SCHEMA_MANAGEMENT = "CQLENG_ALLOW_SCHEMA_MANAGEMENT"

@@ -20,7 +20,6 @@ import pydantic
 from ... import fields as markers
 from ...document import DocumentBase, table_schema
 from ...exceptions import CoodieError
-from ...execution import run
 from ...writes import delete_op, insert_op, save_op, update_op
 from . import columns as cols
 from .errors import (
@@ -33,6 +32,7 @@ from .errors import (
     PolymorphicModelException,
     ValidationError,
 )
+from .runner import run
 from .translate import translated
 
 _CAMEL = re.compile(r"([a-z])([A-Z])")

@@ -16,7 +16,6 @@ from typing import Any
 from ... import query as core_query
 from ...batch import BatchBase
 from ...clauses import Token
-from ...execution import run
 from ...query import QuerySetBase
 from . import columns as cols
 from .errors import (
@@ -31,6 +30,7 @@ from .errors import (
 )
 from .functions import MaxTimeUUID, MinTimeUUID
 from .mapping import FILTER_OPERATORS, UPDATE_OPERATORS
+from .runner import run
 from .translate import translated
 
 DEFAULT_LIMIT = 10000  # cqlengine's querysets read at most this many rows unless limit(None)
