@@ -138,8 +138,8 @@ class BatchQuery(BatchBase):
         await arun(self._execute_op())
 
 
-class Document(DocumentBase):
-    """Base class of asyncio models; see docs/models.md and docs/sync-and-async.md."""
+class Reads(DocumentBase):
+    """The reads of tables and views alike; ``objects()`` picks the queryset."""
 
     class Settings:
         abstract = True
@@ -163,6 +163,13 @@ class Document(DocumentBase):
     @classmethod
     async def find_one(cls, /, **filters: Any) -> Self | None:
         return await cls.find(**filters).first()
+
+
+class Document(Reads):
+    """Base class of asyncio models; see docs/models.md and docs/sync-and-async.md."""
+
+    class Settings:
+        abstract = True
 
     @classmethod
     async def create(cls, /, **fields: Any) -> Self:
@@ -211,7 +218,7 @@ class ViewQuerySet(QuerySet[T], Generic[T]):
         views.refuse_write(self.model, "delete()")
 
 
-class View(views.ViewBase):
+class View(Reads, views.ViewBase):
     """Base class of asyncio models for materialized views (``Settings.base`` names the
     table); read-only, see docs/views.md."""
 
@@ -219,24 +226,10 @@ class View(views.ViewBase):
         abstract = True
 
     @classmethod
-    def find(cls, /, **filters: Any) -> ViewQuerySet[Self]:
-        return cls.objects().find(**filters)
-
-    @classmethod
     def objects(cls) -> ViewQuerySet[Self]:
         """An unfiltered queryset (a full scan of the view if run as is)."""
         queryset: ViewQuerySet[Self] = ViewQuerySet(cls)
         return queryset
-
-    @classmethod
-    async def get(cls, /, **filters: Any) -> Self:
-        if writes.is_full_key(table_schema(cls), filters):
-            return await arun(writes.get_op(cls, filters))
-        return await cls.find(**filters).get()
-
-    @classmethod
-    async def find_one(cls, /, **filters: Any) -> Self | None:
-        return await cls.find(**filters).first()
 
     @classmethod
     async def create(cls, /, **fields: Any) -> NoReturn:

@@ -58,15 +58,7 @@ class DocumentBase(BaseModel):
         if not read_settings(cls).get("abstract") and cls.__pydantic_complete__:
             cls.__coodie_schema__ = build_schema(cls, cls.model_fields)
             _register_subtype(cls, cls.__coodie_schema__)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _coodie_discriminate(cls, data: Any) -> Any:
-        """A subclass of a single-table hierarchy fills in its discriminator itself."""
-        schema = cls.__dict__.get("__coodie_schema__")
-        if schema is None or schema.discriminator_value is None or not isinstance(data, dict):
-            return data
-        return {**data, schema.discriminator.name: schema.discriminator_value}
+            _default_discriminator(cls, cls.__coodie_schema__)
 
     @model_validator(mode="after")
     def _coodie_normalize(self) -> Any:
@@ -212,6 +204,17 @@ def _register_subtype(model: type[DocumentBase], schema: TableSchema) -> None:
             )
     root.__coodie_subtypes__[schema.discriminator_value] = model
     root.__coodie_union__ = None  # the table's columns grew
+
+
+def _default_discriminator(model: type[DocumentBase], schema: TableSchema) -> None:
+    """A subclass of a hierarchy fills in its discriminator itself: its value becomes the
+    field's default (a rebuild, once per such class, instead of a check on every
+    construction of every model); the after-validator keeps it whatever is passed."""
+    column = schema.discriminator
+    if column is None or schema.discriminator_value is None:
+        return
+    model.model_fields[column.name].default = schema.discriminator_value
+    model.model_rebuild(force=True)
 
 
 def polymorphic_root(model: type[DocumentBase]) -> type[DocumentBase] | None:

@@ -207,6 +207,12 @@ class TableSchema:
         return tuple(dict.fromkeys(t for c in self.columns for t in c.type.user_types))
 
     @cached_property
+    def normalized_collections(self) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+        """The normalized columns holding collections, which can change in place
+        (``doc.times.append(...)``) without passing through validation."""
+        return tuple((n, f) for n, f in self.normalized if self.by_name[n].type.collection)
+
+    @cached_property
     def is_counter_table(self) -> bool:
         return any(c.type.counter for c in self.data_columns)
 

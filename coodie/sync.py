@@ -138,8 +138,8 @@ class BatchQuery(BatchBase):
         run(self._execute_op())
 
 
-class Document(DocumentBase):
-    """Base class of blocking models; see docs/models.md and docs/sync-and-async.md."""
+class Reads(DocumentBase):
+    """The reads of tables and views alike; ``objects()`` picks the queryset."""
 
     class Settings:
         abstract = True
@@ -163,6 +163,13 @@ class Document(DocumentBase):
     @classmethod
     def find_one(cls, /, **filters: Any) -> Self | None:
         return cls.find(**filters).first()
+
+
+class Document(Reads):
+    """Base class of blocking models; see docs/models.md and docs/sync-and-async.md."""
+
+    class Settings:
+        abstract = True
 
     @classmethod
     def create(cls, /, **fields: Any) -> Self:
@@ -209,7 +216,7 @@ class ViewQuerySet(QuerySet[T], Generic[T]):
         views.refuse_write(self.model, "delete()")
 
 
-class View(views.ViewBase):
+class View(Reads, views.ViewBase):
     """Base class of blocking models for materialized views (``Settings.base`` names the
     table); read-only, see docs/views.md."""
 
@@ -217,24 +224,10 @@ class View(views.ViewBase):
         abstract = True
 
     @classmethod
-    def find(cls, /, **filters: Any) -> ViewQuerySet[Self]:
-        return cls.objects().find(**filters)
-
-    @classmethod
     def objects(cls) -> ViewQuerySet[Self]:
         """An unfiltered queryset (a full scan of the view if run as is)."""
         queryset: ViewQuerySet[Self] = ViewQuerySet(cls)
         return queryset
-
-    @classmethod
-    def get(cls, /, **filters: Any) -> Self:
-        if writes.is_full_key(table_schema(cls), filters):
-            return run(writes.get_op(cls, filters))
-        return cls.find(**filters).get()
-
-    @classmethod
-    def find_one(cls, /, **filters: Any) -> Self | None:
-        return cls.find(**filters).first()
 
     @classmethod
     def create(cls, /, **fields: Any) -> NoReturn:

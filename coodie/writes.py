@@ -150,10 +150,9 @@ def save_op(
     if consistency is not None:
         consistency_level(consistency)  # checked even when nothing is sent
     check_batch(batch)
-    for name, normalize in schema.normalized:
+    for name, normalize in schema.normalized_collections:
         value = values.get(name)
-        if value is not None and schema.by_name[name].type.collection is not None:
-            # Changed in place (d.times.append(...)): not normalized by assignment.
+        if value is not None:
             values[name] = normalize(value)
     if loaded is not None and _same_key(loaded, doc):
         keys = key_values(schema, doc.__dict__)

@@ -161,6 +161,16 @@ class Column:
         return self.to_python(value)
 
 
+class _Validated(Column):
+    """Columns whose values read and write as they validate (numbers, uuids)."""
+
+    def to_python(self, value: Any) -> Any:
+        return self.validate(value)
+
+    def to_database(self, value: Any) -> Any:
+        return self.validate(value)
+
+
 # -- scalars -----------------------------------------------------------------------------------
 
 
@@ -225,7 +235,7 @@ class Ascii(Text):
         return value
 
 
-class _Integral(Column):
+class _Integral(_Validated):
     def validate(self, value: Any) -> Any:
         value = super().validate(value)
         if value is None:
@@ -236,12 +246,6 @@ class _Integral(Column):
             raise ValidationError(
                 f"{self.column_name} {value} can't be converted to integral value"
             ) from None
-
-    def to_python(self, value: Any) -> Any:
-        return self.validate(value)
-
-    def to_database(self, value: Any) -> Any:
-        return self.validate(value)
 
 
 class Integer(_Integral):
@@ -385,7 +389,7 @@ class Duration(Column):
         return value
 
 
-class UUID(Column):
+class UUID(_Validated):
     db_type = "uuid"
 
     def validate(self, value: Any) -> Any:
@@ -398,12 +402,6 @@ class UUID(Column):
             except ValueError:
                 pass
         raise ValidationError(f"{self.column_name} {value} is not a valid uuid")
-
-    def to_python(self, value: Any) -> Any:
-        return self.validate(value)
-
-    def to_database(self, value: Any) -> Any:
-        return self.validate(value)
 
 
 class TimeUUID(UUID):
@@ -421,7 +419,7 @@ class Boolean(Column):
         return self.validate(value)
 
 
-class BaseFloat(Column):
+class BaseFloat(_Validated):
     def validate(self, value: Any) -> Any:
         value = super().validate(value)
         if value is None:
@@ -430,12 +428,6 @@ class BaseFloat(Column):
             return float(value)
         except (TypeError, ValueError):
             raise ValidationError(f"{self.column_name} {value} is not a valid float") from None
-
-    def to_python(self, value: Any) -> Any:
-        return self.validate(value)
-
-    def to_database(self, value: Any) -> Any:
-        return self.validate(value)
 
 
 class Float(BaseFloat):
@@ -446,7 +438,7 @@ class Double(BaseFloat):
     db_type = "double"
 
 
-class Decimal(Column):
+class Decimal(_Validated):
     db_type = "decimal"
 
     def validate(self, value: Any) -> Any:
@@ -461,12 +453,6 @@ class Decimal(Column):
             raise ValidationError(
                 f"{self.column_name} '{value}' can't be coerced to decimal"
             ) from None
-
-    def to_python(self, value: Any) -> Any:
-        return self.validate(value)
-
-    def to_database(self, value: Any) -> Any:
-        return self.validate(value)
 
 
 # -- collections --------------------------------------------------------------------------------
