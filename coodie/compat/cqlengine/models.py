@@ -87,9 +87,6 @@ class QuerySetDescriptor:
             raise CQLEngineException("cannot execute queries against abstract models")
         return ModelQuerySet(model)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError
-
 
 class _Modifier:
     """``Model.ttl(60)`` (a queryset) and ``instance.ttl(60)`` (the instance), alike for
@@ -340,16 +337,14 @@ class BaseModel:
     def _write_options(self, *, ttl: bool = True) -> dict[str, Any]:
         options: dict[str, Any] = {}
         opts = self._options
-        if ttl and opts.get("ttl") is not None:
+        if ttl and opts.get("ttl") is not None:  # else the table's default_time_to_live
             options["ttl"] = opts["ttl"]
-        elif ttl and self.__default_ttl__ is not None and not self._is_persisted:
-            pass  # the table's default_time_to_live applies
         if opts.get("timestamp") is not None:
             options["timestamp"] = _write_time(opts["timestamp"])
         consistency = opts.get("consistency", self.__consistency__)
         if consistency is not None:
             options["consistency"] = consistency
-        if opts.get("timeout") not in (None,) and "timeout" in opts:
+        if opts.get("timeout") is not None:
             options["timeout"] = opts["timeout"]
         if opts.get("batch") is not None:
             options["batch"] = opts["batch"]._core

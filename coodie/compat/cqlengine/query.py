@@ -250,8 +250,6 @@ class ModelQuerySet:
         return (name if core_op == "eq" else f"{name}__{core_op}"), value
 
     def filter(self, *args: Any, **kwargs: Any) -> ModelQuerySet:
-        if self._options.get("if_not_exists"):
-            pass
         filters: dict[str, Any] = {}
         for arg in args:
             if not isinstance(arg, tuple) or len(arg) != 2:
