@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .connection import Connection
-from .exceptions import InvalidQuery
+from .exceptions import InvalidQuery, LWTFailed
 from .execution import BatchRequest, Operation, Request, check_timeout, consistency_level
 
 _TYPES = ("LOGGED", "UNLOGGED", "COUNTER")  # the names of cassandra.query.BatchType
@@ -18,6 +18,15 @@ def _batch_type(value: Any) -> str:
     if name not in _TYPES:
         raise InvalidQuery(f"batch_type must be one of {', '.join(_TYPES)}, not {value!r}")
     return name
+
+
+def lwt_row(result: Any) -> dict[str, Any] | None:
+    """The first row of a conditional write's answer, by column name (``[applied]``
+    first), as Cassandra sent it."""
+    rows = result.current_rows
+    if not rows:
+        return None
+    return dict(zip(result.column_names, rows[0], strict=False))
 
 
 class BatchBase:
@@ -41,6 +50,7 @@ class BatchBase:
         self._requests: list[Request] = []
         self._done: list[Callable[[], None]] = []
         self._docs: list[object] = []
+        self._conditional = False  # holds a write with IF: applied all or nothing
         self.executed = False
 
     def add(
@@ -51,6 +61,7 @@ class BatchBase:
         *,
         counter: bool = False,
         doc: object = None,
+        conditional: bool = False,
     ) -> None:
         """Queue a write; ``done`` runs after the batch was applied (never if it fails).
 
@@ -76,6 +87,7 @@ class BatchBase:
                 f"batch already holds writes for {self._connection.name!r}"
             )
         self._requests.append(request)
+        self._conditional = self._conditional or conditional
         if done is not None:
             self._done.append(done)
         if doc is not None:
@@ -104,10 +116,20 @@ class BatchBase:
         )
         self._requests.clear()
         self._docs.clear()
-        yield self._connection, request
+        result = yield self._connection, request
+        if self._conditional:
+            row = lwt_row(result)
+            if row is not None and not next(iter(row.values())):
+                self._done.clear()
+                raise LWTFailed(
+                    "the batch was not applied: a condition of its writes did not hold "
+                    f"(Cassandra answered {row})",
+                    None,
+                    row,
+                )
         for done in self._done:
             done()
         self._done.clear()
 
 
-__all__ = ["BatchBase"]
+__all__ = ["BatchBase", "lwt_row"]

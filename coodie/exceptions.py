@@ -55,12 +55,16 @@ class LWTFailed(CoodieError):
     """A conditional write (``IF ...``) was not applied.
 
     ``existing`` holds the row that prevented it, when Cassandra sends one back
-    (``insert()`` returns it in its result instead of raising).
+    (``insert()`` returns it in its result instead of raising); ``row`` is that answer
+    as Cassandra sent it (``[applied]`` and the stored cells, by column name).
     """
 
-    def __init__(self, message: str, existing: Any = None) -> None:
+    def __init__(
+        self, message: str, existing: Any = None, row: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.existing = existing
+        self.row = row
 
 
 class SchemaMismatch(CoodieError):

@@ -160,7 +160,7 @@ WRITE_OPTIONS = MappingProxyType(
             ),
             WriteOption(
                 "batch",
-                frozenset({_SAVE, _UPDATE, _DELETE, _QS_UPDATE, _QS_DELETE}),
+                frozenset({_SAVE, _INSERT, _UPDATE, _DELETE, _QS_UPDATE, _QS_DELETE}),
                 "queue the write in a BatchQuery instead of sending it",
             ),
             WriteOption(

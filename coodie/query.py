@@ -37,7 +37,13 @@ from .values import (
     validate_value,
     write_timestamp,
 )
-from .writes import Conditional, check_counter_options, conditional, dispatch
+from .writes import (
+    Conditional,
+    check_counter_options,
+    check_lwt_timestamp,
+    conditional,
+    dispatch,
+)
 
 if TYPE_CHECKING:
     from .batch import BatchBase
@@ -447,7 +453,7 @@ def delete_op(
     _refuse_every_kind(schema, "delete()")
     lwt = conditional(schema, "delete()", if_exists, if_conditions)
     check_key_only(schema, spec, "delete()", full=bool(lwt))
-    _check_conditional(qs, lwt, timestamp, batch)
+    _check_conditional(qs, lwt, timestamp)
     params: list[Any] = [] if timestamp is None else [write_timestamp(timestamp)]
     params += [p for c in spec.conditions for p in c.params()]
     text = cql.delete(
@@ -460,10 +466,12 @@ def delete_op(
     request = Request(
         text, [*params, *lwt.params], consistency=spec.consistency, timeout=spec.timeout
     )
-    if lwt:
+    if lwt and batch is None:
         yield from lwt.send(conn, request, qs.model)
         return
-    yield from dispatch(conn, request, batch, _nothing, counter=schema.is_counter_table)
+    yield from dispatch(
+        conn, request, batch, _nothing, counter=schema.is_counter_table, conditional=bool(lwt)
+    )
 
 
 def update_op(
@@ -492,7 +500,7 @@ def update_op(
             f"({', '.join(a.column.name for a, _ in assignments)}) takes the partition key "
             "alone; drop the clustering filters"
         )
-    _check_conditional(qs, lwt, timestamp, batch)
+    _check_conditional(qs, lwt, timestamp)
     check_counter_options(schema, assignments, ttl, timestamp)
     text = cql.update(
         ref,
@@ -510,11 +518,11 @@ def update_op(
         *lwt.params,
     ]
     request = Request(text, params, consistency=spec.consistency, timeout=spec.timeout)
-    if lwt:
+    if lwt and batch is None:
         yield from lwt.send(conn, request, qs.model)
         return
     counter = any(a.column.type.counter for a, _ in assignments)
-    yield from dispatch(conn, request, batch, _nothing, counter=counter)
+    yield from dispatch(conn, request, batch, _nothing, counter=counter, conditional=bool(lwt))
 
 
 def _refuse_every_kind(schema: TableSchema, what: str) -> None:
@@ -529,14 +537,10 @@ def _refuse_every_kind(schema: TableSchema, what: str) -> None:
         )
 
 
-def _check_conditional(qs: QuerySetBase[Any], lwt: Conditional, timestamp: Any, batch: Any) -> None:
+def _check_conditional(qs: QuerySetBase[Any], lwt: Conditional, timestamp: Any) -> None:
     if not lwt:
         return
-    if timestamp is not None or batch is not None:
-        raise InvalidQuery(
-            f"{lwt.what}: a conditional write (if_exists, if_conditions) is a lightweight "
-            "transaction: it takes no timestamp and joins no batch"
-        )
+    check_lwt_timestamp(lwt, timestamp)
     if any(c.op != "eq" for c in qs.spec.conditions):
         raise InvalidQuery(
             f"{lwt.what}: a conditional write acts on one row: restrict its key with = only "

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypedDict, TypeVar
 from cassandra.query import UNSET_VALUE
 
 from . import cql
-from .batch import BatchBase
+from .batch import BatchBase, lwt_row
 from .clauses import Condition, parse_assignments, parse_conditions
 from .connection import Connection
 from .document import (
@@ -67,8 +67,12 @@ def dispatch(
     counter: bool = False,
     doc: DocumentBase | None = None,
     after_others: bool = False,
+    conditional: bool = False,
 ) -> Operation[Any]:
     """Send the write now, or queue it in ``batch``; ``done`` records it once it was sent.
+
+    A ``conditional`` write queued in a batch makes it a conditional batch: the batch
+    applies all or nothing, and raises ``LWTFailed`` when its conditions did not hold.
 
     ``doc`` is the document written; ``after_others`` refuses it when the batch already
     holds a write of it (a ``save()`` computes its change from the row as last read or
@@ -87,7 +91,7 @@ def dispatch(
                 "save() computes its change from the row as last written, and the queued "
                 "write has not happened yet: make all changes, then save once per batch"
             )
-        batch.add(conn, request, done, counter=counter, doc=doc)
+        batch.add(conn, request, done, counter=counter, doc=doc, conditional=conditional)
         return None
     result = yield conn, request
     done()
@@ -122,6 +126,7 @@ class InsertOptions(TypedDict, total=False):
     consistency: Any
     serial_consistency: Any
     timeout: float | None
+    batch: BatchBase | None
 
 
 # Keyword arguments of update() that are options, not fields (see docs/crud.md for
@@ -338,6 +343,7 @@ class InsertResult(Generic[D]):
 
     applied: bool
     existing: D | None = None
+    row: dict[str, Any] | None = None  # Cassandra's answer when not applied, by column name
 
     def __bool__(self) -> bool:
         return self.applied
@@ -350,7 +356,10 @@ def insert_op(
     consistency: Any = None,
     serial_consistency: Any = None,
     timeout: float | None = None,
+    batch: BatchBase | None = None,
 ) -> Operation[InsertResult[D]]:
+    """INSERT ... IF NOT EXISTS.  Queued in a ``batch``, its outcome is the batch's: the
+    result reads ``applied`` and the batch raises ``LWTFailed`` if it was not."""
     schema, conn, ref = target(type(doc))
     if schema.is_counter_table:
         raise InvalidQuery(
@@ -359,20 +368,30 @@ def insert_op(
         )
     options = using_params(ttl, None)
     text, params, row = _insert_statement(doc, schema, ref, ttl, None, options, lwt=True)
-    result = yield (
-        conn,
-        Request(
-            text,
-            params,
-            consistency=consistency,
-            serial_consistency=serial_consistency,
-            timeout=timeout,
-        ),
+    request = Request(
+        text,
+        params,
+        consistency=consistency,
+        serial_consistency=serial_consistency,
+        timeout=timeout,
     )
+    if batch is not None:
+        yield from dispatch(
+            conn,
+            request,
+            batch,
+            lambda: _loaded(doc, schema.columns, row),
+            doc=doc,
+            after_others=True,
+            conditional=True,
+        )
+        return InsertResult(True)
+    result = yield conn, request
     applied, existing = lwt_outcome(type(doc), result)
     if applied:
         _loaded(doc, schema.columns, row)
-    return InsertResult(applied, existing)
+        return InsertResult(True)
+    return InsertResult(False, existing, lwt_row(result))
 
 
 def lwt_outcome(cls: type[D], result: Any) -> tuple[bool, D | None]:
@@ -413,11 +432,7 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
     lwt = conditional(
         schema, "update()", options.get("if_exists", False), options.get("if_conditions")
     )
-    if lwt and (timestamp is not None or batch is not None):
-        raise InvalidQuery(
-            f"{schema.model_name}.update(): a conditional write (if_exists, if_conditions) is "
-            "a lightweight transaction: it takes no timestamp and joins no batch"
-        )
+    check_lwt_timestamp(lwt, timestamp)
     if not values:
         raise InvalidQuery(f"{schema.model_name}.update() needs at least one field=value")
     assignments, params = parse_assignments(schema, values, allow_keys=False, model=cls)
@@ -439,7 +454,7 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
         serial_consistency=options.get("serial_consistency"),
         timeout=timeout,
     )
-    if not lwt:
+    if not lwt or batch is not None:
         yield from dispatch(
             conn,
             request,
@@ -447,6 +462,7 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
             lambda: _apply_update(doc, schema, assignments),
             doc=doc,
             counter=any(a.column.type.counter for a, _ in assignments),
+            conditional=bool(lwt),
         )
         return doc
     yield from lwt.send(conn, request, cls)
@@ -474,6 +490,7 @@ class Conditional:
         applied, existing = lwt_outcome(model, result)
         if applied:
             return
+        row = lwt_row(result)
         if self.if_exists or existing is None:
             reason = "the row does not exist"
         else:  # the cells as stored: a null cell is shown as None, not as a default
@@ -487,7 +504,16 @@ class Conditional:
                 if c.column is not None
             )
             reason = f"the row holds {held}"
-        raise LWTFailed(f"{self.what} was not applied: {reason}", existing)
+        raise LWTFailed(f"{self.what} was not applied: {reason}", existing, row)
+
+
+def check_lwt_timestamp(lwt: Conditional, timestamp: Any) -> None:
+    """Cassandra gives a conditional write the time of its Paxos round: it takes none."""
+    if lwt and timestamp is not None:
+        raise InvalidQuery(
+            f"{lwt.what}: a conditional write (if_exists, if_conditions) is a lightweight "
+            "transaction: it takes no timestamp"
+        )
 
 
 def conditional(
@@ -585,11 +611,7 @@ def delete_op(
 ) -> Operation[None]:
     schema, conn, ref = target(type(doc))
     lwt = conditional(schema, "delete()", if_exists, if_conditions)
-    if lwt and (timestamp is not None or batch is not None):
-        raise InvalidQuery(
-            f"{schema.model_name}.delete(): a conditional write (if_exists, if_conditions) is "
-            "a lightweight transaction: it takes no timestamp and joins no batch"
-        )
+    check_lwt_timestamp(lwt, timestamp)
     text = cql.delete(
         ref,
         schema.key_clauses,
@@ -605,12 +627,18 @@ def delete_op(
         serial_consistency=serial_consistency,
         timeout=timeout,
     )
-    if lwt:
+    if lwt and batch is None:
         yield from lwt.send(conn, request, type(doc))
         _forget(doc)
         return
     yield from dispatch(
-        conn, request, batch, lambda: _forget(doc), counter=schema.is_counter_table, doc=doc
+        conn,
+        request,
+        batch,
+        lambda: _forget(doc),
+        counter=schema.is_counter_table,
+        doc=doc,
+        conditional=bool(lwt),
     )
 
 

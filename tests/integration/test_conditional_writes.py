@@ -97,9 +97,9 @@ async def test_bad_conditions_fail_before_io(api: Api, m: Any) -> None:
     )
     assert "not both" in str(error)
     error = await api.raises(
-        InvalidQuery, item.update, name="x", if_conditions={"name": "y"}, batch=api.BatchQuery()
+        InvalidQuery, item.update, name="x", if_conditions={"name": "y"}, timestamp=1
     )
-    assert "joins no batch" in str(error)
+    assert "takes no timestamp" in str(error)
     error = await api.raises(
         InvalidQuery,
         m.Item.find(shop__in=["a", "b"], sku=1).update,
@@ -123,3 +123,35 @@ async def test_a_null_cell_is_reported_as_none_not_as_the_default(
     assert "the row holds name=None" in str(error)
     await api.wait(item.update(price=1.0, if_conditions={"name": None}))
     assert stored(connection, keyspace, s).price == 1.0
+
+
+async def test_a_batch_with_conditions_applies_all_or_nothing(
+    api: Api, m: Any, connection: Connection, keyspace: str
+) -> None:
+    s = shop()
+    pen = await api.wait(m.Item(shop=s, sku=1, name="pen").save())
+    cap = m.Item(shop=s, sku=2, name="cap")
+
+    async def run(batch: Any) -> None:
+        if api.name == "aio":
+            async with batch:
+                await api.wait(pen.update(name="ink", batch=batch, if_conditions={"name": "pen"}))
+                await api.wait(cap.insert(batch=batch))
+        else:
+            with batch:
+                pen.update(name="ink", batch=batch, if_conditions={"name": "pen"})
+                cap.insert(batch=batch)
+
+    await run(api.BatchQuery())
+    assert stored(connection, keyspace, s).name == "ink" and pen.name == "ink"
+    assert stored(connection, keyspace, s, 2).name == "cap" and cap.is_loaded
+    # The condition no longer holds: nothing of the batch lands, and it says why.
+    late = m.Item(shop=s, sku=3, name="late")
+    batch = api.BatchQuery()
+    await api.wait(pen.update(name="gel", batch=batch, if_conditions={"name": "pen"}))
+    await api.wait(late.save(batch=batch))
+    error = await api.raises(LWTFailed, batch.execute)
+    assert error.row is not None and error.row["[applied]"] is False
+    assert "was not applied" in str(error)
+    assert stored(connection, keyspace, s).name == "ink" and pen.name == "ink"
+    assert stored(connection, keyspace, s, 3) is None and not late.is_loaded

@@ -21,14 +21,7 @@ from cassandra.util import Date as DriverDate
 from cassandra.util import Time as DriverTime
 
 from tests.conftest import cluster_hosts
-
-ENGINES = {"ref": "cassandra.cqlengine", "shim": "coodie.compat.cqlengine"}
-
-
-def load(engine: str) -> SimpleNamespace:
-    root = ENGINES[engine]
-    names = ("columns", "connection", "management", "models", "query", "usertype")
-    return SimpleNamespace(**{n: importlib.import_module(f"{root}.{n}") for n in names})
+from tests.integration.cqlengine_pair import ENGINES, load, schema_rows
 
 
 def define(cq: SimpleNamespace, keyspace: str, connection: str) -> SimpleNamespace:
@@ -98,33 +91,6 @@ def engines(keyspace: str) -> Iterator[dict[str, Any]]:
     for e in out.values():
         e.cq.management.drop_keyspace(e.keyspace, connections=[e.name])
         e.cq.connection.unregister_connection(e.name)
-
-
-def schema_rows(session: Any, keyspace: str) -> dict[str, Any]:
-    columns = session.execute(
-        "SELECT table_name, column_name, kind, position, type, clustering_order "
-        "FROM system_schema.columns WHERE keyspace_name = %s",
-        (keyspace,),
-    )
-    indexes = session.execute(
-        "SELECT table_name, index_name, options FROM system_schema.indexes "
-        "WHERE keyspace_name = %s",
-        (keyspace,),
-    )
-    types = session.execute(
-        "SELECT type_name, field_names, field_types FROM system_schema.types "
-        "WHERE keyspace_name = %s",
-        (keyspace,),
-    )
-
-    def plain(row: Any) -> tuple[Any, ...]:
-        return tuple(row.values()) if isinstance(row, dict) else tuple(row)
-
-    return {
-        "columns": sorted(plain(r) for r in columns),
-        "indexes": sorted((plain(r)[0], dict(plain(r)[2])["target"]) for r in indexes),
-        "types": sorted(plain(r) for r in types),
-    }
 
 
 def test_both_engines_create_the_same_schema(engines: dict[str, Any], connection: Any) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from copy import deepcopy
 from typing import Annotated, Any, ClassVar, Optional
 
@@ -738,12 +738,114 @@ class UserDefinedType(Column):
 
 ColumnFactory = Callable[..., Column]
 
+
+class BaseValueManager:
+    """One column's value on one instance, as cqlengine exposes it
+    (``instance._values[name].previous_value``, ``.changed``, ``.deleted``).
+
+    A view over the instance's plain dicts, made on access: loading a row creates no
+    object per column, which keeps the shim's reads close to the core's cost.
+    """
+
+    __slots__ = ("column", "instance", "name")
+
+    def __init__(self, instance: Any, column: Column) -> None:
+        self.instance = instance
+        self.column = column
+        self.name = str(column.column_name)
+
+    @property
+    def value(self) -> Any:
+        return self.instance._current[self.name]
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self.instance._current[self.name] = value
+
+    @property
+    def previous_value(self) -> Any:
+        return self.instance._previous.get(self.name)
+
+    @previous_value.setter
+    def previous_value(self, value: Any) -> None:
+        self.instance._previous[self.name] = value
+
+    @property
+    def explicit(self) -> bool:
+        return self.name in self.instance._explicit
+
+    @explicit.setter
+    def explicit(self, on: bool) -> None:
+        if on:
+            self.instance._explicit.add(self.name)
+        else:
+            self.instance._explicit.discard(self.name)
+
+    @property
+    def deleted(self) -> bool:
+        null = self.column._val_is_null
+        return null(self.value) and (self.explicit or not null(self.previous_value))
+
+    @property
+    def changed(self) -> bool:
+        return changed(self.column, self.value, self.previous_value, self.explicit)
+
+    def reset_previous_value(self) -> None:
+        self.previous_value = deepcopy(self.value)
+
+    def getval(self) -> Any:
+        return self.value
+
+    def setval(self, value: Any) -> None:
+        self.value = value
+        self.explicit = True
+
+    def delval(self) -> None:
+        self.value = None
+
+
+class ValueManagers(Mapping[str, BaseValueManager]):
+    """``instance._values``: cqlengine's value managers of a model or user type instance,
+    made on access."""
+
+    __slots__ = ("_columns", "_instance")
+
+    def __init__(self, instance: Any, columns: Mapping[str, Column]) -> None:
+        self._instance = instance
+        self._columns = columns
+
+    def __getitem__(self, name: str) -> BaseValueManager:
+        return BaseValueManager(self._instance, self._columns[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+
+def changed(column: Column, value: Any, previous: Any, explicit: bool) -> bool:
+    """cqlengine's rule: a value set explicitly changed if it differs from the one last
+    read or written; a container also changed when it was mutated in place."""
+    if explicit:
+        return bool(value != previous)
+    if isinstance(column, BaseContainerColumn):
+        default = column.get_default()
+        if column._val_is_null(default):
+            return not column._val_is_null(value) and bool(value != previous)
+        if previous is None:
+            return bool(value != default)
+        return bool(value != previous)
+    return False
+
+
 __all__ = [
     "UUID",
     "Ascii",
     "BaseCollectionColumn",
     "BaseContainerColumn",
     "BaseFloat",
+    "BaseValueManager",
     "BigInt",
     "Blob",
     "Boolean",

@@ -22,6 +22,7 @@ from cassandra.query import SimpleStatement, dict_factory
 
 from ... import connection as core
 from .errors import CQLEngineException
+from .statements import BaseCQLStatement
 
 NOT_SET = object()
 DEFAULT_CONNECTION = object()  # cqlengine's marker for "the default connection"
@@ -232,7 +233,12 @@ def execute(
     with their execution profile in ``session_options``), so that patching this
     function or ``Session.execute`` sees every statement, as with cqlengine."""
     session = _session(connection)
-    if isinstance(query, str):
+    if isinstance(query, BaseCQLStatement):  # cqlengine's statement objects, as text + values
+        params = query.get_context()
+        query = SimpleStatement(
+            str(query), consistency_level=consistency_level, fetch_size=query.fetch_size
+        )
+    elif isinstance(query, str):
         query = SimpleStatement(query, consistency_level=consistency_level)
     elif consistency_level is not None:
         query.consistency_level = consistency_level

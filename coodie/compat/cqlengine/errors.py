@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cassandra import InvalidRequest
+
 
 class CQLEngineException(Exception):
     pass
@@ -19,6 +21,16 @@ class ValidationError(CQLEngineException):
 
 class QueryException(CQLEngineException):
     pass
+
+
+class QueryRefused(QueryException, InvalidRequest):  # type: ignore[misc]
+    """A query Cassandra would refuse, refused before it is sent, with the reason and
+    the fix.  cqlengine sends such queries and the server raises ``InvalidRequest``;
+    this is both that and cqlengine's ``QueryException``, so ``except`` clauses written
+    for either keep working."""
+
+    def __init__(self, message: str) -> None:
+        QueryException.__init__(self, message)
 
 
 class IfNotExistsWithCounterColumn(CQLEngineException):
@@ -77,6 +89,7 @@ __all__ = [
     "MultipleObjectsReturned",
     "PolymorphicModelException",
     "QueryException",
+    "QueryRefused",
     "UnicodeMixin",
     "UserTypeDefinitionException",
     "ValidationError",

@@ -13,27 +13,28 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
+from copy import deepcopy
 from typing import Annotated, Any, ClassVar, Optional
 
 import pydantic
+from cassandra.metadata import protect_name
 
 from ... import fields as markers
-from ...document import DocumentBase, table_schema
+from ...document import DocumentBase, loaded_row, table_schema
 from ...exceptions import CoodieError
-from ...writes import delete_op, insert_op, save_op, update_op
 from . import columns as cols
+from .connection import NOT_SET
 from .errors import (
     CQLEngineException,
     DoesNotExist,
-    LWTException,
+    IfExistsWithCounterColumn,
+    IfNotExistsWithCounterColumn,
     ModelDefinitionException,
     ModelException,
     MultipleObjectsReturned,
     PolymorphicModelException,
     ValidationError,
 )
-from .runner import run
-from .translate import translated
 
 _CAMEL = re.compile(r"([a-z])([A-Z])")
 
@@ -55,24 +56,24 @@ class ColumnDescriptor:
 
     def __init__(self, column: cols.Column) -> None:
         self.column = column
+        self.name = str(column.column_name)
 
     def __get__(self, instance: Any, owner: Any) -> Any:
         if instance is None:
             from .query import ColumnQueryEvaluator
 
             return ColumnQueryEvaluator(self.column)
-        return instance._values[self.column.column_name]
+        return instance._current[self.name]
 
     def __set__(self, instance: Any, value: Any) -> None:
-        name = self.column.column_name
         if value is not None or isinstance(self.column, cols.BaseContainerColumn):
             value = self.column.to_python(value)
-        instance._values[name] = value
-        instance._explicit.add(name)
+        instance._current[self.name] = value
+        instance._explicit.add(self.name)
 
     def __delete__(self, instance: Any) -> None:
         if self.column.can_delete:
-            instance._values[self.column.column_name] = None
+            instance._current[self.name] = None
         else:
             raise AttributeError(f"cannot delete {self.column.column_name} columns")
 
@@ -81,16 +82,24 @@ class QuerySetDescriptor:
     """``Model.objects`` is a queryset; ``Model.objects(...)`` filters it."""
 
     def __get__(self, obj: Any, model: type[BaseModel]) -> Any:
-        from .query import ModelQuerySet
-
         if model.__abstract__:
             raise CQLEngineException("cannot execute queries against abstract models")
-        return ModelQuerySet(model)
+        queryset = model.__queryset__(model)
+        if model._is_polymorphic and not model._is_polymorphic_base:
+            # Like cqlengine: a subclass reads only its own kind when the discriminator
+            # can be filtered on (a key or an index); otherwise every row of the table.
+            column = model._discriminator_column
+            if column is not None and (column.partition_key or column.index):
+                return queryset.filter(
+                    **{str(model._discriminator_column_name): model.__discriminator_value__}
+                )
+        return queryset
 
 
 class _Modifier:
     """``Model.ttl(60)`` (a queryset) and ``instance.ttl(60)`` (the instance), alike for
-    timestamp, consistency, timeout, if_not_exists, if_exists, iff, batch and using."""
+    timestamp, consistency, if_not_exists, if_exists, iff, batch and using: on an
+    instance each sets the attribute cqlengine sets (``_ttl``, ``_timestamp``, ...)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -98,10 +107,10 @@ class _Modifier:
     def __get__(self, instance: Any, model: Any) -> Any:
         name = self.name
         if instance is None:
-            return lambda *a, **k: getattr(model.objects, name)(*a, **k)
+            return getattr(model.objects, name)
 
         def set_option(*args: Any, **kwargs: Any) -> Any:
-            instance._set_option(name, *args, **kwargs)
+            getattr(instance, f"_set_{name}")(*args, **kwargs)
             return instance
 
         return set_option
@@ -121,8 +130,10 @@ class BaseModel:
     __options__: ClassVar[dict[str, Any] | None] = None
     __default_ttl__: ClassVar[int | None] = None
     __discriminator_value__: ClassVar[Any] = None
-    __consistency__: ClassVar[Any] = None
+    __consistency__: Any = None
     __compute_routing_key__: ClassVar[bool] = True
+    __queryset__: ClassVar[Any]  # query.ModelQuerySet, set below
+    __dmlquery__: ClassVar[Any]  # query.DMLQuery, set below
 
     _columns: ClassVar[dict[str, cols.Column]]
     _defined_columns: ClassVar[dict[str, cols.Column]]
@@ -130,10 +141,25 @@ class BaseModel:
     _partition_keys: ClassVar[dict[str, cols.Column]]
     _clustering_keys: ClassVar[dict[str, cols.Column]]
     _db_map: ClassVar[dict[str, str]]
+    _containers: ClassVar[tuple[str, ...]] = ()
     _document: ClassVar[type[DocumentBase] | None] = None
     _is_polymorphic: ClassVar[bool] = False
     _is_polymorphic_base: ClassVar[bool] = False
+    _polymorphic_base: ClassVar[Any] = None
+    _discriminator_column: ClassVar[cols.Column | None] = None
     _discriminator_column_name: ClassVar[str | None] = None
+    _discriminator_map: ClassVar[dict[Any, Any]] = {}
+    _table_name: ClassVar[str | None] = None
+
+    # cqlengine's per-write options, set by ttl(), timestamp(), iff(), batch(), ...
+    _ttl: Any = None
+    _timestamp: Any = None
+    _if_not_exists: bool = False
+    _if_exists: bool = False
+    _conditional: Any = None
+    _batch: Any = None
+    _timeout: Any = NOT_SET
+    _connection: Any = None
 
     DoesNotExist: ClassVar[type[DoesNotExist]] = DoesNotExist
     MultipleObjectsReturned: ClassVar[type[MultipleObjectsReturned]] = MultipleObjectsReturned
@@ -149,34 +175,72 @@ class BaseModel:
     using = _Modifier("using")
 
     def __init__(self, **values: Any) -> None:
-        self._options: dict[str, Any] = {}
         self._is_persisted = False
         self._doc: DocumentBase | None = None
-        self._values: dict[str, Any] = {}
-        self._explicit: set[str] = set()
+        self._previous: dict[str, Any] = {}
+        self._explicit: set[str] = set(values)
+        current: dict[str, Any] = {}
         for name, column in self._columns.items():
             value = values.get(name, column.get_default() if column.has_default else None)
             if value is not None or isinstance(column, cols.BaseContainerColumn):
                 value = column.to_python(value)
-            self._values[name] = value
-            if name in values:
-                self._explicit.add(name)
+            current[name] = value
+        self._current = current
 
-    # -- options ---------------------------------------------------------------------------
+    @property
+    def _values(self) -> cols.ValueManagers:
+        return cols.ValueManagers(self, self._columns)
 
-    def _set_option(self, name: str, *args: Any, **kwargs: Any) -> None:
-        if name == "iff":
-            self._options["iff"] = dict(kwargs)
-        elif name in ("if_not_exists", "if_exists"):
-            self._options[name] = args[0] if args else True
-        elif name == "using":
-            self._options["connection"] = kwargs.get("connection", args[0] if args else None)
-        else:
-            self._options[name] = args[0] if args else None
+    # -- options (the instance forms of the modifiers) --------------------------------------
+
+    def _set_ttl(self, ttl: Any) -> None:
+        self._ttl = ttl
+
+    def _set_timestamp(self, timestamp: Any) -> None:
+        self._timestamp = timestamp
+
+    def _set_consistency(self, consistency: Any) -> None:
+        self.__consistency__ = consistency
+
+    def _set_if_not_exists(self, if_not_exists: bool = True) -> None:
+        if self._has_counters():
+            raise IfNotExistsWithCounterColumn(
+                "if_not_exists cannot be used with tables containing counter columns"
+            )
+        self._if_not_exists = if_not_exists
+
+    def _set_if_exists(self, if_exists: bool = True) -> None:
+        if self._has_counters():
+            raise IfExistsWithCounterColumn(
+                "if_exists cannot be used with tables containing counter columns"
+            )
+        self._if_exists = if_exists
+
+    def _set_iff(self, *prepared: Any, **conditions: Any) -> None:
+        self._conditional = prepared[0] if prepared else self.objects.iff(**conditions)._conditional
+
+    def _set_batch(self, batch: Any) -> None:
+        if self._timeout is not NOT_SET:
+            raise AssertionError("Setting both timeout and batch is not supported")
+        if self._connection:
+            raise CQLEngineException("Cannot specify a connection on model in batch mode.")
+        self._batch = batch
+
+    def _set_using(self, connection: Any = None) -> None:
+        if connection:
+            if self._batch is not None:
+                raise CQLEngineException("Cannot specify a connection on model in batch mode.")
+            self._connection = connection
 
     def timeout(self, timeout: Any) -> BaseModel:
-        self._options["timeout"] = timeout
+        if self._batch is not None:
+            raise AssertionError("Setting both timeout and batch is not supported")
+        self._timeout = timeout
         return self
+
+    @classmethod
+    def _has_counters(cls) -> bool:
+        return any(isinstance(c, cols.Counter) for c in cls._columns.values())
 
     # -- identity and display ----------------------------------------------------------------
 
@@ -196,8 +260,9 @@ class BaseModel:
         if self.__class__ != other.__class__:
             return False
         assert isinstance(other, BaseModel)
-        keys = set(self._columns) | set(other._columns)
-        return all(getattr(self, k, None) == getattr(other, k, None) for k in keys)
+        if set(self._columns) != set(other._columns):
+            return False
+        return all(getattr(self, k, None) == getattr(other, k, None) for k in other._columns)
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
@@ -240,35 +305,64 @@ class BaseModel:
 
     @property
     def pk(self) -> Any:
-        return getattr(self, next(iter(self._primary_keys)))
+        """The partition key's value: a tuple when it has several columns."""
+        keys = self._partition_keys
+        if len(keys) == 1:
+            return getattr(self, next(iter(keys)))
+        return tuple(getattr(self, k) for k in keys)
 
     @pk.setter
     def pk(self, value: Any) -> None:
-        setattr(self, next(iter(self._primary_keys)), value)
+        keys = self._partition_keys
+        if len(keys) == 1:
+            setattr(self, next(iter(keys)), value)
+        else:
+            for name, part in zip(keys, value, strict=True):
+                setattr(self, name, part)
 
     # -- class-level helpers -----------------------------------------------------------------
 
     @classmethod
     def column_family_name(cls, include_keyspace: bool = True) -> str:
-        name = cls._raw_column_family_name()
-        if cls.__table_name_case_sensitive__:
-            name = f'"{name}"'
+        name = protect_name(cls._raw_column_family_name())
         if include_keyspace:
             keyspace = cls._get_keyspace()
-            return f"{keyspace}.{name}" if keyspace else name
-        return name
+            if not keyspace:
+                raise CQLEngineException(
+                    f"{cls.__name__}: the model's keyspace is not set and there is no default: "
+                    "set __keyspace__ on the model, or call connection.setup(..., "
+                    "default_keyspace=...) before generating a query"
+                )
+            return f"{protect_name(keyspace)}.{name}"
+        return str(name)
 
     @classmethod
     def _raw_column_family_name(cls) -> str:
+        if "_table_name" in cls.__dict__ and cls._table_name:
+            return cls._table_name
         if cls.__table_name__:
-            return (
-                cls.__table_name__
-                if cls.__table_name_case_sensitive__
-                else cls.__table_name__.lower()
-            )
-        if cls._is_polymorphic and not cls._is_polymorphic_base:
-            return cls._polymorphic_base._raw_column_family_name()  # type: ignore[attr-defined,no-any-return]
-        return _CAMEL.sub(lambda m: f"{m[1]}_{m[2].lower()}", cls.__name__).lower()[-48:]
+            name = cls.__table_name__
+            if not cls.__table_name_case_sensitive__:
+                if name != name.lower():
+                    warnings.warn(
+                        "Model __table_name__ will be case sensitive by default in 4.0. You "
+                        f"should fix the __table_name__ value of the '{cls.__name__}' model.",
+                        stacklevel=2,
+                    )
+                name = name.lower()
+            else:
+                warnings.warn(
+                    "Model __table_name_case_sensitive__ will be removed in 4.0.",
+                    PendingDeprecationWarning,
+                    stacklevel=2,
+                )
+        elif cls._is_polymorphic and not cls._is_polymorphic_base:
+            name = cls._polymorphic_base._raw_column_family_name()
+        else:
+            name = _CAMEL.sub(lambda m: f"{m[1]}_{m[2].lower()}", cls.__name__)
+            name = name[-48:].lower().lstrip("_")
+        cls._table_name = name
+        return name
 
     @classmethod
     def _get_keyspace(cls) -> str | None:
@@ -279,43 +373,94 @@ class BaseModel:
         return cls._columns[name]
 
     @classmethod
-    def _get_column_by_db_name(cls, name: str) -> cols.Column:
-        return cls._columns[cls._db_map.get(name, name)]
+    def _get_column_by_db_name(cls, name: str) -> cols.Column | None:
+        return cls._columns.get(cls._db_map.get(name, name))
+
+    @classmethod
+    def _get_model_by_discriminator_value(cls, key: Any) -> Any:
+        if not cls._is_polymorphic_base:
+            raise ModelException(
+                "_get_model_by_discriminator_value can only be called on polymorphic base classes"
+            )
+        return cls._discriminator_map.get(key)
+
+    @classmethod
+    def _discover_polymorphic_submodels(cls) -> None:
+        if not cls._is_polymorphic_base:
+            raise ModelException(
+                "_discover_polymorphic_submodels can only be called on polymorphic base classes"
+            )
+
+        def walk(klass: Any) -> None:
+            if not klass._is_polymorphic_base and klass.__discriminator_value__ is not None:
+                cls._discriminator_map[klass.__discriminator_value__] = klass
+            for sub in klass.__subclasses__():
+                walk(sub)
+
+        walk(cls)
 
     # -- validation and change tracking ------------------------------------------------------
 
+    def _set_column_value(self, name: str, value: Any) -> None:
+        """Change a value without marking it set (cqlengine's internal assignment)."""
+        self._current[name] = value
+
     def validate(self) -> None:
+        current, explicit = self._current, self._explicit
         for name, column in self._columns.items():
-            value = self._values.get(name)
-            if value is None and name not in self._explicit and column.has_default:
+            value = current.get(name)
+            if value is None and name not in explicit and column.has_default:
                 value = column.get_default()
-            self._values[name] = column.validate(value)
+            current[name] = column.validate(value)
 
     def get_changed_columns(self) -> list[str]:
-        doc = self._doc
-        if doc is None or not self._is_persisted:
-            return [n for n, v in self._values.items() if v is not None or n in self._explicit]
-        changed = []
-        for name, column in self._columns.items():
-            value = self._values.get(name)
-            if column.to_core(value) != doc.__dict__.get(name):
-                changed.append(name)
-        return changed
+        current, previous, explicit = self._current, self._previous, self._explicit
+        return [
+            name
+            for name, column in self._columns.items()
+            if cols.changed(column, current.get(name), previous.get(name), name in explicit)
+        ]
+
+    def _set_persisted(self, force: bool = False) -> None:
+        """What was just read or written becomes the values to compare against."""
+        current, previous = self._current, self._previous
+        if force:
+            previous.update(current)
+        else:
+            for name in self.get_changed_columns():
+                previous[name] = current.get(name)
+        for name in self._containers:
+            previous[name] = deepcopy(current.get(name))
+        self._explicit.clear()
+        self._is_persisted = True
+
+    def _can_update(self) -> bool:
+        """cqlengine's choice between UPDATE and INSERT: a persisted row whose key stayed."""
+        if not self._is_persisted:
+            return False
+        current, previous = self._current, self._previous
+        return all(current.get(k) == previous.get(k) for k in self._primary_keys)
 
     # -- the bridge to the core ----------------------------------------------------------------
 
     def _core_document(self) -> DocumentBase:
-        """The core document with this instance's values, for a write."""
+        """The core document with this instance's values, for a write.  A row whose key
+        changed is a new row to the core (cqlengine inserts it whole)."""
         document = type(self)._document
         assert document is not None
         doc = self._doc
-        if doc is None:
+        current = self._current
+        if doc is None or not self._can_update():
             doc = document.model_construct()
             doc.__dict__.clear()
             self._doc = doc
+            names: Any = self._columns
+        else:  # only what changed: a column not read (only/defer) is never overwritten
+            names = self.get_changed_columns()
         values = doc.__dict__
-        for name, column in self._columns.items():
-            values[name] = column.to_core(self._values.get(name))
+        columns = self._columns
+        for name in names:
+            values[name] = columns[name].to_core(current.get(name))
         return doc
 
     @classmethod
@@ -323,101 +468,78 @@ class BaseModel:
         """A loaded core document -> a model instance (its ``__init__`` runs, as on load in
         cqlengine), remembered as persisted."""
         klass = getattr(type(doc), "__shim__", cls)
+        if klass is not cls and not issubclass(klass, cls):
+            raise PolymorphicModelException(f"{klass.__name__} is not a subclass of {cls.__name__}")
         values = doc.__dict__
+        loaded = loaded_row(doc)
+        present: Any = values
+        if loaded is not None and len(loaded[0]) < len(klass._columns):
+            # only()/defer(): columns not read take their defaults, as cqlengine's do
+            present = {c.name for c in loaded[0]}
         instance = klass(
-            **{n: c.from_core(values.get(n)) for n, c in klass._columns.items() if n in values}
+            **{n: c.from_core(values.get(n)) for n, c in klass._columns.items() if n in present}
         )
         instance._doc = doc
-        instance._is_persisted = True
-        instance._explicit.clear()
+        instance._set_persisted(force=True)
         return instance
 
-    # -- writes ------------------------------------------------------------------------------
+    @classmethod
+    def _construct_instance(cls, values: dict[str, Any]) -> BaseModel:
+        """cqlengine's constructor from a row dict keyed by column names (or db_field)."""
+        if cls._db_map:
+            values = {cls._db_map.get(k, k): v for k, v in values.items()}
+        klass: Any = cls
+        if cls._is_polymorphic:
+            key = values.get(str(cls._discriminator_column_name))
+            if key is None:
+                raise PolymorphicModelException("discriminator value was not found in values")
+            base = cls if cls._is_polymorphic_base else cls._polymorphic_base
+            klass = base._get_model_by_discriminator_value(key)
+            if klass is None:
+                base._discover_polymorphic_submodels()
+                klass = base._get_model_by_discriminator_value(key)
+            if klass is None:
+                raise PolymorphicModelException(
+                    f"unrecognized discriminator column {key} for class {base.__name__}"
+                )
+            if not issubclass(klass, cls):
+                raise PolymorphicModelException(
+                    f"{klass.__name__} is not a subclass of {cls.__name__}"
+                )
+            values = {k: v for k, v in values.items() if k in klass._columns}
+        instance: BaseModel = klass(**values)
+        instance._set_persisted(force=True)
+        return instance
 
-    def _write_options(self, *, ttl: bool = True) -> dict[str, Any]:
-        options: dict[str, Any] = {}
-        opts = self._options
-        if ttl and opts.get("ttl") is not None:  # else the table's default_time_to_live
-            options["ttl"] = opts["ttl"]
-        if opts.get("timestamp") is not None:
-            options["timestamp"] = _write_time(opts["timestamp"])
-        consistency = opts.get("consistency", self.__consistency__)
-        if consistency is not None:
-            options["consistency"] = consistency
-        if opts.get("timeout") is not None:
-            options["timeout"] = opts["timeout"]
-        if opts.get("batch") is not None:
-            options["batch"] = opts["batch"]._core
-        return options
+    # -- writes: through __dmlquery__, as in cqlengine ------------------------------------------
+
+    def _dml(self, **extra: Any) -> Any:
+        return self.__dmlquery__(
+            type(self),
+            self,
+            batch=self._batch,
+            ttl=self._ttl,
+            timestamp=self._timestamp,
+            consistency=self.__consistency__,
+            conditional=self._conditional,
+            timeout=self._timeout,
+            if_exists=self._if_exists,
+            **extra,
+        )
+
+    def _stamp_kind(self, verb: str) -> None:
+        if self._is_polymorphic:
+            if self._is_polymorphic_base:
+                raise PolymorphicModelException(f"cannot {verb} polymorphic base model")
+            setattr(self, str(self._discriminator_column_name), self.__discriminator_value__)
 
     def save(self) -> BaseModel:
         """INSERT a new instance, or UPDATE what changed on a loaded one."""
-        if self._is_polymorphic:
-            if self._is_polymorphic_base:
-                raise PolymorphicModelException("cannot save polymorphic base model")
-            setattr(self, str(self._discriminator_column_name), self.__discriminator_value__)
+        self._stamp_kind("save")
         self.validate()
-        counters = [n for n, c in self._columns.items() if isinstance(c, cols.Counter)]
-        if counters:
-            return self._save_counters(counters)
-        doc = self._core_document()
-        options = self._write_options()
-        with translated(type(self)):
-            if self._options.get("if_not_exists"):
-                options.pop("batch", None)
-                options.pop("timestamp", None)
-                result = run(insert_op(doc, **options))
-                if not result.applied:
-                    existing = result.existing
-                    raise LWTException(
-                        {} if existing is None else dict(type(self)._from_core(existing).items())
-                    )
-            elif self._options.get("iff") or self._options.get("if_exists"):
-                changes = {
-                    n: doc.__dict__[n]
-                    for n in self.get_changed_columns()
-                    if not self._columns[n].is_primary_key
-                }
-                options.pop("batch", None)
-                if self._options.get("iff"):
-                    options["if_conditions"] = self._conditions(self._options["iff"])
-                else:
-                    options["if_exists"] = True
-                run(update_op(doc, changes or {}, options))
-            else:
-                run(save_op(doc, **options))
-        self._is_persisted = True
-        self._explicit.clear()
-        self._options.pop("timestamp", None)
-        return self
-
-    def _save_counters(self, counters: list[str]) -> BaseModel:
-        """A counter model's save: each counter changes by what it moved since it was
-        read (``"c" = "c" + ?``), as cqlengine does."""
-        document = type(self)._document
-        assert document is not None
-        if self._doc is None:
-            self._doc = document.model_construct()
-            self._doc.__dict__.clear()
-        doc = self._doc
-        before = {n: doc.__dict__.get(n) or 0 for n in counters}
-        for name, column in self._primary_keys.items():
-            doc.__dict__[name] = column.to_core(self._values.get(name))
-        changes = {
-            f"{n}__incr": (self._values.get(n) or 0) - before[n]
-            for n in counters
-            if (self._values.get(n) or 0) != before[n]
-        }
-        if not changes:  # cqlengine still writes the row: an increment by 0 creates it
-            changes = {f"{counters[0]}__incr": 0}
-        options = self._write_options(ttl=False)
-        options.pop("timestamp", None)
-        with translated(type(self)):
-            run(update_op(doc, {}, {**changes, **options}))
-        for n in counters:
-            doc.__dict__[n] = self._values.get(n) or 0
-        self._is_persisted = True
-        self._explicit.clear()
+        self._dml(if_not_exists=self._if_not_exists).save()
+        self._set_persisted()
+        self._timestamp = None
         return self
 
     def update(self, **values: Any) -> BaseModel:
@@ -434,46 +556,15 @@ class BaseModel:
                     f"{type(self).__module__}.{type(self).__name__}"
                 )
             setattr(self, name, value)
-        if self._is_polymorphic and not self._is_polymorphic_base:
-            setattr(self, str(self._discriminator_column_name), self.__discriminator_value__)
+        self._stamp_kind("update")
         self.validate()
-        changed = self.get_changed_columns()
-        changed = [n for n in changed if not self._columns[n].is_primary_key]
-        if not changed:
-            return self
-        doc = self._core_document()
-        options = self._write_options()
-        if self._options.get("iff"):
-            options["if_conditions"] = self._conditions(self._options["iff"])
-        elif self._options.get("if_exists"):
-            options["if_exists"] = True
-        with translated(type(self)):
-            run(update_op(doc, {n: doc.__dict__[n] for n in changed}, options))
-        self._is_persisted = True
-        self._explicit.clear()
+        self._dml().update()
+        self._set_persisted()
+        self._timestamp = None
         return self
 
     def delete(self) -> None:
-        doc = self._core_document()
-        options = self._write_options(ttl=False)
-        if self._options.get("iff"):
-            options["if_conditions"] = self._conditions(self._options["iff"])
-        elif self._options.get("if_exists"):
-            options["if_exists"] = True
-        with translated(type(self)):
-            run(delete_op(doc, **options))
-        self._is_persisted = False
-
-    def _conditions(self, conditions: dict[str, Any]) -> dict[str, Any]:
-        out = {}
-        for key, value in conditions.items():
-            name, _, op = key.partition("__")
-            column = self._columns.get(name)
-            if column is None:
-                raise ValidationError(f"{type(self).__name__} has no column named: {name}")
-            converted = column.to_core(column.validate(value)) if value is not None else None
-            out[key if op else name] = converted
-        return out
+        self._dml().delete()
 
     # -- class-level shortcuts ------------------------------------------------------------------
 
@@ -501,42 +592,53 @@ class ModelMetaClass(type):
     """Collects the columns of a cqlengine class body and builds the core table."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> Any:
-        attrs.setdefault("__abstract__", False)
+        is_abstract = attrs.setdefault("__abstract__", False)
+        attrs["__discriminator_value__"] = attrs.get("__discriminator_value__")
+        # cqlengine reads the default TTL from __options__ (a class-level value is replaced)
+        attrs["__default_ttl__"] = (attrs.get("__options__") or {}).get("default_time_to_live")
         own = sorted(
             ((k, v) for k, v in attrs.items() if isinstance(v, cols.Column)),
             key=lambda kv: kv[1].position,
         )
         inherited: dict[str, cols.Column] = {}
-        for base in reversed(bases):
-            inherited.update(getattr(base, "_defined_columns", {}))
+        for base in bases:
+            for key, column in getattr(base, "_defined_columns", {}).items():
+                inherited.setdefault(key, column)
+        for key, _column in [*inherited.items(), *own]:
+            if key in BaseModel.__dict__:
+                raise ModelDefinitionException(
+                    f"column '{key}' conflicts with built-in attribute/method"
+                )
         defined: dict[str, cols.Column] = dict(inherited)
         for key, column in own:
             column.set_column_name(key)
             defined[key] = column
 
-        polymorphic_base = next(
-            (b for b in bases if getattr(b, "_is_polymorphic_base", False)),
-            next(
-                (
-                    getattr(b, "_polymorphic_base", None)
-                    for b in bases
-                    if getattr(b, "_is_polymorphic", False)
-                    and not getattr(b, "_is_polymorphic_base", False)
-                ),
-                None,
-            ),
-        )
-        discriminators = [c for c in defined.values() if c.discriminator_column]
+        is_polymorphic_base = any(c.discriminator_column for _, c in own)
+        discriminators = [(k, c) for k, c in defined.items() if c.discriminator_column]
         if len(discriminators) > 1:
             raise ModelDefinitionException(
-                "only one discriminator_column can be defined in a model"
+                "only one discriminator_column can be defined in a model, "
+                f"{len(discriminators)} found"
             )
         is_polymorphic = bool(discriminators)
-        is_polymorphic_base = is_polymorphic and attrs.get("__discriminator_value__") is None
+        if attrs["__discriminator_value__"] is not None and not is_polymorphic:
+            raise ModelDefinitionException(
+                "__discriminator_value__ specified, but no base columns defined with "
+                "discriminator_column=True"
+            )
+        discriminator_name, discriminator = discriminators[0] if discriminators else (None, None)
+        if isinstance(discriminator, (cols.BaseContainerColumn, cols.Counter)):
+            raise ModelDefinitionException(
+                "counter and container columns cannot be used as discriminator columns"
+            )
+        polymorphic_base = None
+        if is_polymorphic and not is_polymorphic_base:
+            polymorphic_base = _find_polymorphic_base(bases)
 
         partition = [c for c in defined.values() if c.partition_key]
         primary = [c for c in defined.values() if c.primary_key]
-        if not attrs["__abstract__"] and not primary:
+        if not is_abstract and not primary:
             raise ModelDefinitionException("At least 1 primary key is required.")
         if not partition and primary:
             partition = [primary[0]]
@@ -550,20 +652,25 @@ class ModelMetaClass(type):
                 "counter models may not have data columns: "
                 + ", ".join(str(c.column_name) for c in others)
             )
-        db_names = [c.db_field_name for c in defined.values()]
-        if len(set(db_names)) != len(db_names):
-            raise ModelDefinitionException(f"{name}: two columns share one db_field")
+        if any(c.primary_key or c.partition_key for c in counters):
+            raise ModelDefinitionException("counter columns cannot be used as primary keys")
+        seen: set[str] = set()
         for column in defined.values():
+            if column.db_field_name in seen:
+                raise ModelException(
+                    f"{name} defines the column '{column.db_field_name}' more than once"
+                )
+            seen.add(column.db_field_name)
             if column.static and column.primary_key:
                 raise ModelDefinitionException("a primary key column cannot be static")
             if column.clustering_order and column not in clustering:
-                raise ModelDefinitionException(
+                raise ModelException(
                     "clustering_order may be specified only for clustering primary keys"
                 )
-            if column.clustering_order and column.clustering_order.upper() not in ("ASC", "DESC"):
-                raise ModelDefinitionException(
-                    f"invalid clustering order '{column.clustering_order}' for column "
-                    f"'{column.column_name}'"
+            if column.clustering_order and column.clustering_order.lower() not in ("asc", "desc"):
+                raise ModelException(
+                    f"invalid clustering order {column.clustering_order!r} for column "
+                    f"'{column.db_field_name}'"
                 )
 
         attrs["_defined_columns"] = defined
@@ -571,30 +678,47 @@ class ModelMetaClass(type):
         attrs["_partition_keys"] = {str(c.column_name): c for c in partition}
         attrs["_clustering_keys"] = {str(c.column_name): c for c in clustering}
         attrs["_primary_keys"] = {**attrs["_partition_keys"], **attrs["_clustering_keys"]}
+        attrs["_pk_name"] = next(iter(attrs["_partition_keys"]), None)
+        attrs["_has_counter"] = bool(counters)
         attrs["_db_map"] = {c.db_field_name: k for k, c in defined.items() if c.db_field_name != k}
+        attrs["_containers"] = tuple(
+            k for k, c in defined.items() if isinstance(c, cols.BaseCollectionColumn)
+        )
         attrs["_is_polymorphic"] = is_polymorphic
         attrs["_is_polymorphic_base"] = is_polymorphic_base
         attrs["_polymorphic_base"] = polymorphic_base
-        attrs["_discriminator_column_name"] = (
-            discriminators[0].column_name if discriminators else None
-        )
+        attrs["_discriminator_column"] = discriminator
+        attrs["_discriminator_column_name"] = discriminator_name
+        attrs["_discriminator_map"] = {} if is_polymorphic_base else None
+        attrs["_table_name"] = None
         for key, column in defined.items():
             attrs[key] = ColumnDescriptor(column)
 
-        # Per-model exceptions: subclasses of the parents', as cqlengine's are.
-        parent_dne = tuple(b.DoesNotExist for b in bases if hasattr(b, "DoesNotExist")) or (
-            DoesNotExist,
+        # Per-model exceptions: subclasses of the first parent's, as cqlengine's are.
+        dne = next((b.DoesNotExist for b in bases if hasattr(b, "DoesNotExist")), None)
+        mor = next(
+            (b.MultipleObjectsReturned for b in bases if hasattr(b, "MultipleObjectsReturned")),
+            None,
         )
-        parent_mor = tuple(
-            b.MultipleObjectsReturned for b in bases if hasattr(b, "MultipleObjectsReturned")
-        ) or (MultipleObjectsReturned,)
-        attrs["DoesNotExist"] = type("DoesNotExist", parent_dne, {})
-        attrs["MultipleObjectsReturned"] = type("MultipleObjectsReturned", parent_mor, {})
+        dne = dne or attrs.pop("DoesNotExist", DoesNotExist)
+        mor = mor or attrs.pop("MultipleObjectsReturned", MultipleObjectsReturned)
+        attrs["DoesNotExist"] = type("DoesNotExist", (dne,), {})
+        attrs["MultipleObjectsReturned"] = type("MultipleObjectsReturned", (mor,), {})
 
         klass = super().__new__(mcs, name, bases, attrs)
-        if not attrs["__abstract__"]:
+        if not is_abstract:
             klass._document = _build_document(klass, partition, clustering)  # type: ignore[attr-defined]
         return klass
+
+
+def _find_polymorphic_base(bases: tuple[type, ...]) -> Any:
+    for base in bases:
+        if getattr(base, "_is_polymorphic_base", False):
+            return base
+        found = _find_polymorphic_base(base.__bases__)
+        if found is not None:
+            return found
+    return None
 
 
 def annotated(annotation: Any, extra: list[Any]) -> Any:
@@ -644,7 +768,12 @@ def _build_document(
         settings["options"] = options
     base: type[DocumentBase] = _Document
     polymorphic_base = model._polymorphic_base
-    if model._is_polymorphic and not model._is_polymorphic_base and polymorphic_base is not None:
+    if (
+        model._is_polymorphic
+        and not model._is_polymorphic_base
+        and polymorphic_base is not None
+        and polymorphic_base._document is not None
+    ):
         base = polymorphic_base._document
         settings = {"discriminator": model.__discriminator_value__}
         fields = {k: v for k, v in fields.items() if k not in polymorphic_base._columns}
@@ -694,7 +823,10 @@ class Model(BaseModel, metaclass=ModelMetaClass):
     __abstract__ = True
 
 
-from .query import ColumnQueryEvaluator  # noqa: E402  (cqlengine exposes it here too)
+from .query import ColumnQueryEvaluator, DMLQuery, ModelQuerySet  # noqa: E402
+
+BaseModel.__queryset__ = ModelQuerySet
+BaseModel.__dmlquery__ = DMLQuery
 
 __all__ = [
     "BaseModel",

@@ -9,6 +9,8 @@ through the columns' conversions first (naive datetimes, ``util.Date``, ...).
 from __future__ import annotations
 
 import copy
+import re
+import warnings
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,8 +18,13 @@ from typing import Any
 from ... import query as core_query
 from ...batch import BatchBase
 from ...clauses import Token
+from ...connection import get_connection
+from ...execution import Request
 from ...query import QuerySetBase
+from ...writes import delete_op, insert_op, save_op, update_op
 from . import columns as cols
+from . import connection as cqlengine_connection
+from .connection import NOT_SET
 from .errors import (
     CQLEngineException,
     DoesNotExist,
@@ -30,8 +37,18 @@ from .errors import (
 )
 from .functions import MaxTimeUUID, MinTimeUUID
 from .mapping import FILTER_OPERATORS, UPDATE_OPERATORS
+from .operators import BaseWhereOperator
 from .runner import run
+from .statements import (
+    BaseCQLStatement,
+    CounterUpdateClause,
+    IsNotNullClause,
+    UpdateStatement,
+    WhereClause,
+)
 from .translate import translated
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 DEFAULT_LIMIT = 10000  # cqlengine's querysets read at most this many rows unless limit(None)
 
@@ -52,14 +69,14 @@ class AbstractQueryableColumn:
     def __str__(self) -> str:
         return str(self.column.column_name)
 
-    def _expr(self, op: str, value: Any) -> tuple[str, Any]:
-        name = str(self.column.column_name)
-        return (name if op == "eq" else f"{name}__{op}"), value
+    def _expr(self, op: str, value: Any) -> WhereClause:
+        operator = BaseWhereOperator.get_operator(op)()
+        return WhereClause(self.column.db_field_name, operator, value)
 
-    def in_(self, item: Any) -> tuple[str, Any]:
+    def in_(self, item: Any) -> WhereClause:
         return self._expr("in", item)
 
-    def contains_(self, item: Any) -> tuple[str, Any]:
+    def contains_(self, item: Any) -> WhereClause:
         return self._expr("contains", item)
 
     def __eq__(self, other: Any) -> Any:
@@ -123,6 +140,30 @@ class BatchQuery:
     def consistency(self, consistency: Any) -> None:
         self._consistency = consistency
         self._core.consistency = consistency
+
+    def add_query(self, query: BaseCQLStatement) -> None:
+        """Queue one of cqlengine's statement objects (its text with ``?`` markers, its
+        values in order)."""
+        if not isinstance(query, BaseCQLStatement):
+            raise CQLEngineException("Only BaseCQLStatements can be added to a batch query")
+        context = query.get_context()
+        names: list[str] = []
+
+        def marker(match: re.Match[str]) -> str:
+            names.append(match[1])
+            return "?"
+
+        text = _PLACEHOLDER.sub(marker, str(query))
+        request = Request(text, [context[n] for n in names])
+        counter = isinstance(query, UpdateStatement) and any(
+            isinstance(a, CounterUpdateClause) for a in query.assignments
+        )
+        self._core.add(
+            get_connection(cqlengine_connection._name(self._connection)),
+            request,
+            counter=counter,
+            conditional=" IF " in text,
+        )
 
     def add_callback(self, fn: Any, *args: Any, **kwargs: Any) -> None:
         if not callable(fn):
@@ -192,22 +233,40 @@ class ContextQuery:
 
 
 class ModelQuerySet:
-    """cqlengine's queryset of a model."""
+    """cqlengine's queryset of a model: its options are the attributes cqlengine keeps
+    (``_ttl``, ``_timestamp``, ``_consistency``, ``_conditional``, ``_batch``, ...)."""
+
+    _ttl: Any = None
+    _timestamp: Any = None
+    _consistency: Any = None
+    _conditional: dict[str, Any] | None = None
+    _if_not_exists = False
+    _if_exists = False
+    _batch: Any = None
+    _timeout: Any = NOT_SET
+    _connection: Any = None
+    _empty = False
+    _where: list[WhereClause] = []
 
     def __init__(self, model: Any) -> None:
         self.model = model
         document = model._document
+        base = model._polymorphic_base
+        if model._is_polymorphic and base is not None and base._document is not None:
+            # cqlengine reads a subclass through its table: rows of every kind come back
+            # (and raise PolymorphicModelException) unless the discriminator is filtered.
+            document = base._document
         self._core: QuerySetBase[Any] = _CoreQuerySet(document).limit(DEFAULT_LIMIT)
         self._result_cache: list[Any] | None = None
-        self._options: dict[str, Any] = {}
         self._values_list: tuple[tuple[str, ...], bool] | None = None
 
     # -- cloning ------------------------------------------------------------------------------
 
-    def _clone(self, core: QuerySetBase[Any] | None = None, **options: Any) -> ModelQuerySet:
+    def _clone(self, core: QuerySetBase[Any] | None = None, **attrs: Any) -> ModelQuerySet:
         clone = copy.copy(self)
         clone._result_cache = None
-        clone._options = {**self._options, **options}
+        for name, value in attrs.items():
+            setattr(clone, name, value)
         if core is not None:
             clone._core = core
         return clone
@@ -250,25 +309,66 @@ class ModelQuerySet:
         return (name if core_op == "eq" else f"{name}__{core_op}"), value
 
     def filter(self, *args: Any, **kwargs: Any) -> ModelQuerySet:
+        """Filters as ``col__op=value`` or as expressions (``Model.col >= 1``); each is
+        kept as cqlengine's ``WhereClause`` in ``_where`` and sent as a core filter."""
         filters: dict[str, Any] = {}
+        where = list(self._where)
         for arg in args:
-            if not isinstance(arg, tuple) or len(arg) != 2:
+            if isinstance(arg, IsNotNullClause):
+                raise QueryException(
+                    f"{self.model.__name__}: IS NOT NULL filters are not supported by "
+                    "coodie.compat.cqlengine (Cassandra takes them only in materialized "
+                    "view definitions); filter on the column's values instead"
+                )
+            if not isinstance(arg, WhereClause):
                 raise QueryException(f"{arg} is not a valid query operator")
-            key, value = arg
+            column = self.model._get_column_by_db_name(arg.field)
+            name = str(column.column_name) if column is not None else arg.field
+            suffix = str(arg.operator.symbol).lower()
+            filters[name if suffix == "eq" else f"{name}__{suffix}"] = arg.value
+            where.append(arg)
+        for key, value in kwargs.items():
             filters[key] = value
-        filters.update(kwargs)
+            where.append(self._clause(key, value))
         converted = dict(self._convert(k, v) for k, v in filters.items())
         with translated(self.model):
-            return self._clone(self._core.find(**converted))
+            return self._clone(self._core.find(**converted), _where=where)
+
+    def _clause(self, key: str, value: Any) -> WhereClause:
+        """cqlengine's record of a keyword filter (``_convert`` has checked it)."""
+        name, _, op = key.partition("__")
+        if name == "pk" and not op.startswith("token"):
+            name = next(iter(self.model._primary_keys))
+        column = self.model._columns.get(name)
+        field = column.db_field_name if column is not None else name
+        suffix = op.rpartition("__")[2] if op.startswith("token") else op
+        operator = BaseWhereOperator.get_operator(suffix or "eq")()
+        return WhereClause(field, operator, value, quote_field=column is not None)
 
     def iff(self, *args: Any, **kwargs: Any) -> ModelQuerySet:
-        return self._clone(iff={**self._options.get("iff", {}), **kwargs})
+        if args:
+            raise QueryException("iff() takes keyword conditions: iff(column=value, ...)")
+        conditions = dict(self._conditional or {})
+        for key, value in kwargs.items():
+            name, _, op = key.partition("__")
+            column = self.model._columns.get(name)
+            if column is None:
+                raise QueryException(f"Can't resolve column name: '{name}'")
+            if op and op not in FILTER_OPERATORS:
+                raise QueryException(f"Can't resolve operator '{op}'")
+            core_op = FILTER_OPERATORS.get(op, "eq") if op else "eq"
+            if core_op == "in":
+                value = [column.to_core(column.validate(v)) for v in value]
+            elif value is not None:
+                value = column.to_core(column.validate(value))
+            conditions[name if core_op == "eq" else f"{name}__{core_op}"] = value
+        return self._clone(_conditional=conditions)
 
     def limit(self, n: int | None) -> ModelQuerySet:
         if n is not None and (not isinstance(n, int) or n < 0):
             raise QueryException("Can't apply limit to a negative or non-int value")
         if n == 0:
-            return self._clone(empty=True)
+            return self._clone(_empty=True)
         return self._clone(self._core.limit(n))
 
     def fetch_size(self, n: int) -> ModelQuerySet:
@@ -306,43 +406,58 @@ class ModelQuerySet:
         return clone
 
     def consistency(self, level: Any) -> ModelQuerySet:
-        return self._clone(self._core.consistency(level), consistency=level)
+        return self._clone(self._core.consistency(level), _consistency=level)
 
     def timeout(self, seconds: Any) -> ModelQuerySet:
-        return self._clone(self._core.timeout(seconds), timeout=seconds)
+        return self._clone(self._core.timeout(seconds), _timeout=seconds)
 
     def ttl(self, ttl: Any) -> ModelQuerySet:
-        return self._clone(ttl=ttl)
+        return self._clone(_ttl=ttl)
 
     def timestamp(self, timestamp: Any) -> ModelQuerySet:
-        return self._clone(timestamp=timestamp)
+        return self._clone(_timestamp=timestamp)
 
     def batch(self, batch: Any) -> ModelQuerySet:
         if batch is not None and not isinstance(batch, BatchQuery):
             raise CQLEngineException("batch_obj must be a BatchQuery instance or None")
-        return self._clone(batch=batch)
+        return self._clone(_batch=batch)
 
     def if_not_exists(self) -> ModelQuerySet:
-        if any(isinstance(c, cols.Counter) for c in self.model._columns.values()):
+        if self.model._has_counters():
             raise IfNotExistsWithCounterColumn(
                 "if_not_exists cannot be used with tables containing counter columns"
             )
-        return self._clone(if_not_exists=True)
+        return self._clone(_if_not_exists=True)
 
     def if_exists(self) -> ModelQuerySet:
-        if any(isinstance(c, cols.Counter) for c in self.model._columns.values()):
+        if self.model._has_counters():
             raise IfExistsWithCounterColumn(
                 "if_exists cannot be used with tables containing counter columns"
             )
-        return self._clone(if_exists=True)
+        return self._clone(_if_exists=True)
 
     def using(self, keyspace: str | None = None, connection: str | None = None) -> ModelQuerySet:
-        return self._clone(keyspace=keyspace, connection=connection)
+        if connection and self._batch is not None:
+            raise CQLEngineException("Cannot specify the connection on model in batch mode.")
+        clone = self
+        if keyspace or connection:
+            from .models import _clone_model_class
+
+            attrs: dict[str, Any] = {}
+            if keyspace:
+                attrs["__keyspace__"] = keyspace
+            if connection:
+                attrs["__connection__"] = connection
+            model = _clone_model_class(self.model, attrs)
+            clone = self._clone(_connection=connection or self._connection)
+            clone.model = model
+            clone._core = _CoreQuerySet(model._document, self._core.spec)
+        return clone
 
     # -- reads ------------------------------------------------------------------------------------
 
     def _rows(self) -> list[Any]:
-        if self._options.get("empty"):
+        if self._empty:
             return []
         with translated(self.model):
             docs = run(core_query.all_op(self._core))
@@ -395,25 +510,24 @@ class ModelQuerySet:
     def count(self) -> int:
         if self._result_cache is not None:
             return len(self._result_cache)
-        with translated(self.model):
-            return run(core_query.count_op(self._core))
+        if self._empty:
+            return 0
+        with translated(self.model):  # cqlengine counts every row: limit() is not applied
+            return run(core_query.count_op(self._core.limit(None)))
 
     # -- writes -----------------------------------------------------------------------------------
 
     def create(self, **kwargs: Any) -> Any:
         instance = self.model(**kwargs)
-        for name in (
-            "ttl",
-            "timestamp",
-            "consistency",
-            "timeout",
-            "batch",
-            "if_not_exists",
-            "if_exists",
-            "iff",
-        ):
-            if name in self._options:
-                instance._options[name] = self._options[name]
+        instance._batch = self._batch
+        instance._ttl = self._ttl
+        instance.__consistency__ = self._consistency
+        instance._if_not_exists = self._if_not_exists
+        instance._if_exists = self._if_exists
+        instance._conditional = self._conditional
+        instance._timestamp = self._timestamp
+        instance._timeout = self._timeout
+        instance._connection = self._connection
         return instance.save()
 
     def update(self, **values: Any) -> None:
@@ -431,42 +545,25 @@ class ModelQuerySet:
                 core_op = UPDATE_OPERATORS.get(op)
                 if core_op is None:
                     raise ValidationError(f"Unknown update operator: {op}")
-                if op == "discard":
+                if op == "discard" or (op == "remove" and isinstance(column, cols.Map)):
                     value = {column.key_col.to_core(k) for k in value}
                 elif isinstance(column, cols.BaseContainerColumn):
                     value = column.to_core(column.validate(value))
                 changes[f"{name}__{core_op}"] = value
             elif isinstance(column, cols.Counter):
-                current = value
-                changes[f"{name}__incr"] = current
+                changes[f"{name}__incr"] = value
             else:
                 changes[name] = None if value is None else column.to_core(column.validate(value))
-        options = self._write_options()
+        if not changes:
+            return
+        options = _write_options(self)
         with translated(self.model):
             run(core_query.update_op(self._core.limit(None), changes, **options))
 
     def delete(self) -> None:
-        options = self._write_options()
-        options.pop("ttl", None)
+        options = _write_options(self, ttl=False)
         with translated(self.model):
             run(core_query.delete_op(self._core.limit(None), **options))
-
-    def _write_options(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        opts = self._options
-        if opts.get("ttl") is not None:
-            out["ttl"] = opts["ttl"]
-        if opts.get("timestamp") is not None:
-            from .models import _write_time
-
-            out["timestamp"] = _write_time(opts["timestamp"])
-        if opts.get("batch") is not None:
-            out["batch"] = opts["batch"]._core
-        if opts.get("if_exists"):
-            out["if_exists"] = True
-        if opts.get("iff"):
-            out["if_conditions"] = opts["iff"]
-        return out
 
     def __str__(self) -> str:
         return str(self._core)
@@ -475,12 +572,198 @@ class ModelQuerySet:
         return f"<ModelQuerySet of {self.model.__name__}>"
 
 
+def _write_options(source: Any, *, ttl: bool = True, conditions: bool = True) -> dict[str, Any]:
+    """A queryset's or DMLQuery's cqlengine options as the core's write options."""
+    from .models import _write_time
+
+    out: dict[str, Any] = {}
+    if ttl and source._ttl is not None:  # else the table's default_time_to_live
+        out["ttl"] = source._ttl
+    if source._timestamp is not None:
+        out["timestamp"] = _write_time(source._timestamp)
+    if source._batch is not None:
+        out["batch"] = source._batch._core
+    if conditions:
+        if source._if_exists:
+            out["if_exists"] = True
+        if source._conditional:
+            out["if_conditions"] = source._conditional
+    return out
+
+
+class DMLQuery:
+    """The writes of one instance (cqlengine's ``Model.__dmlquery__``): ``save``,
+    ``update`` and ``delete`` with the instance's options, each one of the core's write
+    operations.  A model may name a subclass of its own in ``__dmlquery__``."""
+
+    _ttl: Any = None
+    _consistency: Any = None
+    _timestamp: Any = None
+    _if_not_exists = False
+    _if_exists = False
+
+    def __init__(
+        self,
+        model: Any,
+        instance: Any = None,
+        batch: Any = None,
+        ttl: Any = None,
+        consistency: Any = None,
+        timestamp: Any = None,
+        if_not_exists: bool = False,
+        conditional: Any = None,
+        timeout: Any = NOT_SET,
+        if_exists: bool = False,
+    ) -> None:
+        self.model = model
+        self.column_family_name = model.column_family_name()
+        self.instance = instance
+        self._batch = batch
+        self._ttl = ttl
+        self._consistency = consistency
+        self._timestamp = timestamp
+        self._if_not_exists = if_not_exists
+        self._if_exists = if_exists
+        self._conditional = conditional
+        self._timeout = timeout
+
+    def batch(self, batch: Any) -> DMLQuery:
+        if batch is not None and not isinstance(batch, BatchQuery):
+            raise CQLEngineException("batch_obj must be a BatchQuery instance or None")
+        self._batch = batch
+        return self
+
+    def _instance(self) -> Any:
+        if self.instance is None:
+            raise CQLEngineException("DML Query instance attribute is None")
+        return self.instance
+
+    def _options(self, *, ttl: bool = True, conditions: bool = True) -> dict[str, Any]:
+        options = _write_options(self, ttl=ttl, conditions=conditions)
+        if self._batch is None:  # a batch has its own consistency and timeout
+            if self._consistency is not None:
+                options["consistency"] = self._consistency
+            if self._timeout is not NOT_SET and self._timeout is not None:
+                options["timeout"] = self._timeout
+        return options
+
+    def save(self) -> None:
+        """INSERT a new row (or the row at a changed key), UPDATE a loaded one."""
+        instance = self._instance()
+        if instance._has_counter:
+            warnings.warn(
+                "'create' and 'save' actions on Counters are deprecated. It will be "
+                "disallowed in 4.0. Use the 'update' mechanism instead.",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            self._save_counters()
+            return
+        if not instance._can_update() and self._static_only():
+            self._write_statics()
+            return
+        if not instance._can_update():  # defaults written now are part of the row
+            for name, column in instance._columns.items():
+                if column.has_default and instance._current.get(name) is not None:
+                    instance._explicit.add(name)
+        doc = instance._core_document()
+        if instance._can_update() and (self._if_exists or self._conditional):
+            self._update_changed(doc)
+            return
+        options = self._options(conditions=False)
+        with translated(self.model):
+            if self._if_not_exists:
+                options.pop("timestamp", None)
+                result = run(insert_op(doc, **options))
+                if not result.applied:
+                    raise LWTException(result.row or {})
+            else:
+                run(save_op(doc, **options))
+
+    def update(self) -> None:
+        """UPDATE what changed (a set value, or a cell set to None: deleted)."""
+        instance = self._instance()
+        if instance._has_counter:
+            self._save_counters()
+            return
+        if self._static_only():
+            self._write_statics()
+            return
+        self._update_changed(instance._core_document())
+
+    def _update_changed(self, doc: Any) -> None:
+        instance = self._instance()
+        values = doc.__dict__
+        changes = {
+            name: values[name]
+            for name in instance.get_changed_columns()
+            if not instance._columns[name].is_primary_key
+        }
+        if not changes:
+            return
+        with translated(self.model):
+            run(update_op(doc, changes, self._options()))
+
+    def _static_only(self) -> bool:
+        """cqlengine writes only the static columns of a row whose clustering key is unset."""
+        instance = self._instance()
+        keys = instance._clustering_keys
+        return bool(keys) and all(instance._current.get(k) is None for k in keys)
+
+    def _write_statics(self) -> None:
+        instance = self._instance()
+        doc = instance._core_document()
+        statics = {
+            name: doc.__dict__[name]
+            for name, column in instance._columns.items()
+            if column.static and instance._current.get(name) is not None
+        }
+        if statics:
+            with translated(self.model):
+                run(update_op(doc, statics, self._options()))
+
+    def _save_counters(self) -> None:
+        """Each counter changes by what it moved since it was read (``"c" = "c" + ?``)."""
+        instance = self._instance()
+        counters = [n for n, c in instance._columns.items() if isinstance(c, cols.Counter)]
+        document = self.model._document
+        if instance._doc is None:
+            instance._doc = document.model_construct()
+            instance._doc.__dict__.clear()
+        doc = instance._doc
+        before = {n: doc.__dict__.get(n) or 0 for n in counters}
+        for name, column in instance._primary_keys.items():
+            doc.__dict__[name] = column.to_core(instance._current.get(name))
+        current = instance._current
+        changes = {
+            f"{n}__incr": (current.get(n) or 0) - before[n]
+            for n in counters
+            if (current.get(n) or 0) != before[n]
+        }
+        if not changes:  # cqlengine still writes the row: an increment by 0 creates it
+            changes = {f"{counters[0]}__incr": 0}
+        options = self._options(ttl=False)
+        options.pop("timestamp", None)
+        with translated(self.model):
+            run(update_op(doc, {}, {**changes, **options}))
+        for n in counters:
+            doc.__dict__[n] = current.get(n) or 0
+
+    def delete(self) -> None:
+        instance = self._instance()
+        doc = instance._core_document()
+        with translated(self.model):
+            run(delete_op(doc, **self._options(ttl=False)))
+        instance._is_persisted = False
+
+
 __all__ = [
     "AbstractQueryableColumn",
     "BatchQuery",
     "BatchType",
     "ColumnQueryEvaluator",
     "ContextQuery",
+    "DMLQuery",
     "DoesNotExist",
     "IfExistsWithCounterColumn",
     "IfNotExistsWithCounterColumn",

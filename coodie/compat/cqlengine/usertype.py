@@ -30,16 +30,21 @@ class BaseUserType:
     _db_map: ClassVar[dict[str, str]] = {}
     _core: ClassVar[type[CoreUserType] | None] = None
 
+    @property
+    def _values(self) -> cols.ValueManagers:
+        return cols.ValueManagers(self, self._fields)
+
     def __init__(self, **values: Any) -> None:
         if self._db_map:
             values = {self._db_map.get(k, k): v for k, v in values.items()}
-        self._values: dict[str, Any] = {}
+        self._current: dict[str, Any] = {}
+        self._previous: dict[str, Any] = {}
         self._explicit: set[str] = set()
         for name, field in self._fields.items():
             value = values.get(name, field.get_default() if field.has_default else None)
             if value is not None or isinstance(field, cols.BaseContainerColumn):
                 value = field.to_python(value)
-            self._values[name] = value
+            self._current[name] = value
             if name in values:
                 self._explicit.add(name)
 
@@ -55,10 +60,10 @@ class BaseUserType:
     __hash__ = None  # type: ignore[assignment]
 
     def __str__(self) -> str:
-        return "{" + ", ".join(f"'{k}': {getattr(self, k)}" for k in self._values) + "}"
+        return "{" + ", ".join(f"'{k}': {getattr(self, k)}" for k in self._current) + "}"
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._values.items())})"
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._current.items())})"
 
     def __getattr__(self, attr: str) -> Any:
         db_map = type(self)._db_map
@@ -116,10 +121,10 @@ class BaseUserType:
 
     def validate(self) -> None:
         for name, field in self._fields.items():
-            value = self._values.get(name)
+            value = self._current.get(name)
             if value is None and name not in self._explicit and field.has_default:
                 value = field.get_default()
-            self._values[name] = field.validate(value)
+            self._current[name] = field.validate(value)
 
     # -- the bridge to the core ----------------------------------------------------------
 
@@ -132,7 +137,7 @@ class BaseUserType:
         core = self._core_type()
         instance = core.model_construct()
         instance.__dict__.update(
-            {n: f.to_core(self._values.get(n)) for n, f in self._fields.items()}
+            {n: f.to_core(self._current.get(n)) for n, f in self._fields.items()}
         )
         return instance
 
