@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .env import Env
-from .report import Result, notes, table, to_json, write_chart, write_json
+from .report import Result, notes, tables, to_json, write_chart, write_json
 from .workloads import CONTENDERS, EXTRAS, WORKLOADS, Workload
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -26,7 +26,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     names = ", ".join(w.name for w in WORKLOADS)
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="coodie vs the raw driver vs cqlengine, side by side on one node.",
+        description="coodie vs the raw driver, cqlengine and the compat shim, on one node.",
         epilog=f"workloads: {names}",
     )
     parser.add_argument("--quick", action="store_true", help="few iterations: a smoke run")
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             env.close()
         except Exception:
             log(f"cleanup failed (keyspace {env.keyspace}):\n{traceback.format_exc()}")
-    text = table(results, env.compat_error) + "\n\n" + notes(results, env.compat_error)
+    text = tables(results, env.compat_error) + "\n\n" + notes(results, env.compat_error)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = started.strftime("%Y%m%d-%H%M%S")

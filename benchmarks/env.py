@@ -1,9 +1,11 @@
 """Connections, the benchmark keyspace, prepared statements and seeded data.
 
-Each contender gets its own driver ``Cluster`` (as it would in an application):
-raw builds one with ``tuple_factory`` rows, cqlengine runs ``connection.setup`` on
-its own, coodie runs ``init_coodie`` (shared by ``coodie.sync`` and ``coodie.aio``).
-The keyspace is created here and dropped in ``close()``.
+Each API gets its own driver ``Cluster`` (as it would in an application): raw builds
+one with ``tuple_factory`` rows, cqlengine runs its ``connection.setup``, compat (the
+same code from ``coodie.compat.cqlengine``) runs the shim's, which also becomes
+coodie's default connection (shared by ``coodie.sync`` and ``coodie.aio``, replacing
+the one ``init_coodie`` made to create the table).  The keyspace is created here and
+dropped in ``close()``.
 """
 
 from __future__ import annotations
@@ -39,15 +41,49 @@ def parse_hosts(hosts: str) -> tuple[list[str], int | None]:
         raise SystemExit(f"--hosts: {exc}") from None
 
 
+# The cqlengine API, from each package that provides it: only the import root differs.
+FLAVOURS: tuple[tuple[str, str], ...] = (
+    ("cqlengine", "cassandra.cqlengine"),
+    ("compat", "coodie.compat.cqlengine"),
+)
+# cqlengine is ~10x slower per item than the others on CPU work: it runs over the first
+# 20,000 items only, to keep a full run short (per-item times are compared, and a
+# smaller batch, a smaller heap for the garbage collector, can only flatter it).
+CPU_SLOW_CAP = 20_000
+
+
 @dataclass
 class Flavour:
-    """A cqlengine-shaped API: cqlengine itself, or coodie's compat shim."""
+    """A cqlengine-shaped API: cqlengine itself, or coodie's compat shim.
 
-    name: str
-    package: str  # "cassandra.cqlengine" or "coodie.compat.cqlengine"
-    model: Any
-    batch_query: Any
+    The workloads hold one cqlengine-style body each, run once per flavour: the
+    model below is made by the same ``make_cqlengine_model`` from the flavour's own
+    ``columns`` and ``models`` modules, and every call goes through these modules.
+    """
+
+    name: str  # "cqlengine" or "compat": the contender
+    root: str  # "cassandra.cqlengine" or "coodie.compat.cqlengine"
+    columns: Any
     connection: Any
+    management: Any
+    models: Any
+    query: Any
+    model: Any  # BenchRun, the cqlengine twin of SyncRun
+    cpu_cap: int | None  # at most this many items per repetition on CPU workloads
+
+    @property
+    def batch_query(self) -> Any:
+        return self.query.BatchQuery
+
+    @classmethod
+    def load(cls, name: str, root: str) -> Flavour:
+        """Import the flavour's modules (the model comes once it is connected)."""
+        modules = {
+            part: importlib.import_module(f"{root}.{part}")
+            for part in ("columns", "connection", "management", "models", "query")
+        }
+        cap = CPU_SLOW_CAP if name == "cqlengine" else None
+        return cls(name=name, root=root, model=None, cpu_cap=cap, **modules)
 
 
 @dataclass
@@ -106,21 +142,15 @@ class Env:
         coodie.sync.init_coodie(hosts=self.hosts, keyspace=self.keyspace, connect_timeout=10)
         SyncRun.sync_table()
 
-        # cqlengine: its own connection; sync_table on the existing table must be a no-op
+        # cqlengine and compat: the same setup code, from each one's import root.
+        # cqlengine's own connection; sync_table on the existing table must be a no-op
         # (it adds columns or indexes it finds missing, which would reveal a difference).
+        # compat's connection.setup also registers its session as coodie's default
+        # connection, so from here on coodie and compat share one driver Cluster, as
+        # they do in an application that runs both.
         os.environ.setdefault("CQLENG_ALLOW_SCHEMA_MANAGEMENT", "1")
-        from cassandra.cqlengine import columns, connection, management, models, query
-
-        connection.setup(self.points, self.keyspace, **self._cluster_options())
-        model = make_cqlengine_model(columns, models.Model)
-        before = self._schema_fingerprint()
-        management.sync_table(model)
-        if self._schema_fingerprint() != before:
-            print("warning: cqlengine's sync_table changed the coodie-made table", flush=True)
-        self.flavours["cqlengine"] = Flavour(
-            "cqlengine", "cassandra.cqlengine", model, query.BatchQuery, connection
-        )
-        self._open_compat()
+        for name, root in FLAVOURS:
+            self._open_flavour(name, root)
 
         ref = f"{self.keyspace}.{TABLE}"
         cols = ", ".join(NAMES)
@@ -137,25 +167,27 @@ class Env:
             index=prepare(f"SELECT {cols} FROM {ref} WHERE release_id = ?"),
         )
 
-    def _open_compat(self) -> None:
-        """The compat contender runs only once ``coodie.compat.cqlengine`` exists."""
+    def _open_flavour(self, name: str, root: str) -> None:
+        """Connect one cqlengine-shaped API and define the model with it.
+
+        cqlengine must work; the compat contender runs only if ``coodie.compat.cqlengine``
+        imports and sets up (a shim in progress must not stop the other contenders).
+        """
         try:
-            columns = importlib.import_module("coodie.compat.cqlengine.columns")
-            models = importlib.import_module("coodie.compat.cqlengine.models")
-            query = importlib.import_module("coodie.compat.cqlengine.query")
-            connection = importlib.import_module("coodie.compat.cqlengine.connection")
-        except ImportError as exc:
-            self.compat_error = f"n/a ({exc})"
+            flavour = Flavour.load(name, root)
+            flavour.connection.setup(self.points, self.keyspace, **self._cluster_options())
+            flavour.model = make_cqlengine_model(flavour.columns, flavour.models.Model)
+            before = self._schema_fingerprint()
+            flavour.management.sync_table(flavour.model)
+            if self._schema_fingerprint() != before:
+                print(f"warning: {root}'s sync_table changed the coodie-made table", flush=True)
+        except Exception as exc:
+            if name != "compat":
+                raise
+            what = "" if isinstance(exc, ImportError) else "setup failed: "
+            self.compat_error = f"n/a ({what}{type(exc).__name__}: {exc})"
             return
-        try:
-            connection.setup(self.points, self.keyspace, **self._cluster_options())
-            model = make_cqlengine_model(columns, models.Model)
-        except Exception as exc:  # a shim in progress must not stop the other contenders
-            self.compat_error = f"n/a (setup failed: {type(exc).__name__}: {exc})"
-            return
-        self.flavours["compat"] = Flavour(
-            "compat", "coodie.compat.cqlengine", model, query.BatchQuery, connection
-        )
+        self.flavours[name] = flavour
 
     def _schema_fingerprint(self) -> tuple[Any, ...]:
         cols = self.raw.execute(
@@ -213,4 +245,4 @@ class Env:
         return self.loop.run_until_complete(coro)
 
 
-__all__ = ["Env", "Flavour", "parse_hosts"]
+__all__ = ["CPU_SLOW_CAP", "FLAVOURS", "Env", "Flavour", "parse_hosts"]

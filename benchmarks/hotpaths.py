@@ -1,13 +1,24 @@
-"""Profile coodie's hot paths with cProfile: ``python -m benchmarks.hotpaths``.
+"""Profile a contender's hot paths with cProfile: ``python -m benchmarks.hotpaths``.
 
-For get-by-key, single insert (``save()``), the 1,000-row partition read, the
-coodie.aio fan-out (the event loop's thread) and hydration (no database) it prints
-the median time per operation of raw and coodie (unprofiled), then coodie's top
-functions by cumulative and by own time, as shares of the profiled loop, and writes
-``<out>/profile-<name>.prof`` (open with ``python -m pstats`` or snakeviz).
+Runs the benchmark workloads themselves (``workloads.py``) for one contender
+(``--contender``, default ``coodie``; ``compat`` for the cqlengine shim): for each
+workload it prints the unprofiled median wall time and client CPU per operation of
+the contender and of the ones it is compared with (``--compare``), then the
+contender's top functions by cumulative and by own time as shares of the profiled
+loops, and (``--focus``) the top functions whose file is under a path.  Only the
+timed loops are profiled (``timing.PROFILER`` is enabled between ``start()`` and
+``per()``), not the untimed setup.  Each profile is written to
+``<out>/profile-<contender>-<workload>.prof`` (open with ``python -m pstats`` or
+snakeviz) and the text to ``<out>/profile-<contender>.txt``.
 
-cProfile slows Python code far more than the driver's compiled parts, so shares
-overstate coodie's own code; they rank hot spots, they do not measure them.
+The profiler's clock is the main thread's CPU time (``--timer thread``, the default:
+waiting for the node or for the driver's I/O thread is not counted, so the shares
+rank the client's own work) or wall time (``--timer wall``).  cProfile slows Python
+code far more than the driver's compiled parts, so shares overstate Python code;
+they rank hot spots, they do not measure them.  The driver's compiled (Cython)
+parts show up as their caller's own time (``_start`` is mostly
+``Session.execute_async``); only the main thread is profiled (for coodie.aio: the
+event loop's thread).
 """
 
 from __future__ import annotations
@@ -18,154 +29,218 @@ import os
 import pstats
 import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from . import timing
 from .env import Env
-from .models import NAMES, SyncRun, driver_rows, keys, new_rows, params
-from .workloads import PARTITION_ROWS, _key_filter, build_fanout, coodie_hydrator
+from .report import HEADERS, fmt_value
+from .timing import Sample
+from .workloads import WORKLOADS, Case, Workload
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-
-def _median_per_op(fn: Callable[[int], None], n: int, reps: int = 5) -> float:
-    fn(max(1, n // 10))
-    samples = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn(n)
-        samples.append((time.perf_counter() - t0) / n)
-    return statistics.median(samples)
+# Operations per profiled run (and per unprofiled repetition), times --scale.
+PROFILE_OPS = {
+    "insert": 1000,
+    "get": 1000,
+    "update": 1000,
+    "delete": 1000,
+    "lwt": 200,
+    "partition": 20,
+    "index": 100,
+    "batch": 10,
+    "fanout": 5000,
+    "hydrate": 50_000,
+    "bind": 50_000,
+    "validate": 50_000,
+}
+# cProfile's clock: the main thread's CPU time (default: time waiting for the node or
+# for the driver's I/O thread is left out, so shares rank the client's own work), or
+# wall time.
+TIMERS = {"thread": time.thread_time, "wall": time.perf_counter}
+FOCUS = {"compat": "coodie/compat/cqlengine", "coodie": "coodie", "coodie_aio": "coodie"}
 
 
 def _label(func: tuple[str, int, str]) -> str:
     path, line, name = func
     if path == "~":
         return name
+    return f"{name} ({_short(path)}:{line})"
+
+
+def _short(path: str) -> str:
     parts = Path(path).parts
     for anchor in ("coodie", "cassandra", "pydantic", "benchmarks"):
         if anchor in parts:
-            path = "/".join(parts[parts.index(anchor) :])
-            break
-    else:
-        path = Path(path).name
-    return f"{name} ({path}:{line})"
+            return "/".join(parts[parts.index(anchor) :])
+    return Path(path).name
 
 
-def report(name: str, profile: cProfile.Profile, root: str, ops: int, top: int) -> str:
+def report(
+    name: str,
+    profile: cProfile.Profile,
+    ops: int,
+    top: int,
+    focus: str | None = None,
+    clock: str = "wall",
+) -> str:
     stats = pstats.Stats(profile)
     entries: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
-    total = next(
-        (ct for (_, _, fname), (_, _, _, ct, _) in entries.items() if fname == root), None
-    ) or max(ct for (_, _, _, ct, _) in entries.values())
+    total = sum(tt for (_, _, tt, _, _) in entries.values()) or 1e-12
     rows = [
-        (ct / total, tt / total, nc / ops, _label(func))
+        (ct / total, tt / total, nc / ops, _label(func), _short(func[0]))
         for func, (_, nc, tt, ct, _) in entries.items()
-        if func[2] != root
     ]
-    out = [f"== {name}: {ops} ops, profiled loop {total:.3f}s ({total / ops * 1e6:.0f}µs/op)"]
-    out.append("   by cumulative time          cum%   own%  calls/op  function")
-    for cum, own, calls, label in sorted(rows, key=lambda r: -r[0])[:top]:
-        out.append(f"{'':30}{cum:6.1%} {own:6.1%} {calls:9.1f}  {label}")
-    out.append("   by own time")
-    for cum, own, calls, label in sorted(rows, key=lambda r: -r[1])[:top]:
-        out.append(f"{'':30}{cum:6.1%} {own:6.1%} {calls:9.1f}  {label}")
+    out = [
+        f"== {name}: {ops} ops, profiled loops {total:.3f}s {clock} "
+        f"({total / ops * 1e6:.0f}µs/op under the profiler)"
+    ]
+    sections = [("by cumulative time", 0, rows), ("by own time", 1, rows)]
+    if focus:
+        mine = [r for r in rows if r[4].startswith(focus)]
+        sections += [
+            (f"in {focus}/ by cumulative time", 0, mine),
+            (f"in {focus}/ by own time", 1, mine),
+        ]
+    for title, key, found in sections:
+        out.append(f"   {title}")
+        out.append("      cum%    own%  calls/op  function")
+        for cum, own, calls, label, _ in sorted(found, key=lambda r: -r[key])[:top]:
+            out.append(f"   {cum:7.1%} {own:7.1%} {calls:9.2f}  {label}")
     return "\n".join(out)
 
 
+def _median(case: Case, n: int, reps: int) -> tuple[float, float]:
+    samples: list[Sample] = [case(n) for _ in range(reps)]
+    cpu = [s.cpu for s in samples if s.cpu is not None]
+    return statistics.median(s.wall for s in samples), statistics.median(cpu) if cpu else 0.0
+
+
+def profile_workload(
+    env: Env,
+    workload: Workload,
+    contender: str,
+    compare: list[str],
+    *,
+    ops: int,
+    reps: int,
+    top: int,
+    focus: str | None,
+    out: Path,
+    timer: str = "thread",
+) -> str | None:
+    cases = workload.build(env, ops)
+    if contender not in cases:
+        return None
+    names = [c for c in compare if c in cases and c != contender] + [contender]
+    medians: dict[str, tuple[float, float]] = {}
+    for name in names:
+        cases[name](max(1, ops // 10))  # warm-up
+        medians[name] = _median(cases[name], ops, reps)
+    group = workload.group
+    parts = [
+        f"{HEADERS.get(n, n)} {fmt_value(w, group)} wall, {fmt_value(c, group)} CPU"
+        for n, (w, c) in medians.items()
+    ]
+    mine_wall, mine_cpu = medians[contender]
+    ratios = [
+        f"{HEADERS[contender]}/{HEADERS.get(n, n)} {mine_wall / w:.2f} wall, {mine_cpu / c:.2f} CPU"
+        for n, (w, c) in medians.items()
+        if n != contender and w > 0 and c > 0
+    ]
+    head = f"{workload.name} ({workload.unit}, unprofiled medians of {reps}): " + "; ".join(parts)
+    if ratios:
+        head += "\n" + "  " + "; ".join(ratios)
+    profile = cProfile.Profile(TIMERS[timer]) if timer != "wall" else cProfile.Profile()
+    timing.PROFILER = profile
+    try:
+        sample = cases[contender](ops)
+    finally:
+        timing.PROFILER = None
+    profile.dump_stats(str(out / f"profile-{contender}-{workload.name}.prof"))
+    title = f"{HEADERS[contender]} {workload.name}"
+    clock = "main-thread CPU" if timer == "thread" else "wall"
+    return head + "\n" + report(title, profile, sample.count, top, focus, clock)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.hotpaths", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.hotpaths",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--hosts", default=os.environ.get("COODIE_HOSTS", "127.0.0.1"))
-    parser.add_argument("--n", type=int, default=2000, help="gets and inserts per profile")
-    parser.add_argument("--reads", type=int, default=40, help="partition reads per profile")
-    parser.add_argument("--fanout", type=int, default=5000, help="inserts per fan-out")
-    parser.add_argument("--rows", type=int, default=50_000, help="rows per hydration")
-    parser.add_argument("--only", default="", help="get,insert,partition,fanout,hydrate")
-    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument(
+        "--contender", default="coodie", choices=[c for c in HEADERS if c not in ("raw",)]
+    )
+    parser.add_argument(
+        "--compare",
+        default="raw,cqlengine,coodie",
+        help="contenders whose unprofiled medians are shown next to it",
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="workloads (default: every one the contender has, memory excepted): "
+        + ",".join(PROFILE_OPS),
+    )
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply the operations")
+    parser.add_argument("--reps", type=int, default=3, help="unprofiled repetitions")
+    parser.add_argument("--top", type=int, default=20)
+    parser.add_argument(
+        "--focus",
+        default=None,
+        help="also list the top functions under this path "
+        "(default: coodie/compat/cqlengine for compat, coodie for coodie)",
+    )
+    parser.add_argument(
+        "--timer",
+        default="thread",
+        choices=list(TIMERS),
+        help="the profiler's clock: main-thread CPU (default) or wall time",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    only = [n.strip() for n in args.only.split(",") if n.strip()]
+    unknown = [n for n in only if n not in PROFILE_OPS]
+    if unknown:
+        raise SystemExit(
+            f"unknown workload(s) {', '.join(unknown)}; known: {', '.join(PROFILE_OPS)}"
+        )
+    workloads = [w for w in WORKLOADS if w.name in PROFILE_OPS and (not only or w.name in only)]
+    compare = [c.strip() for c in args.compare.split(",") if c.strip()]
+    focus = args.focus if args.focus is not None else FOCUS.get(args.contender)
 
     env = Env(args.hosts, quick=False)
+    texts = []
     try:
         env.open()
-        seeded = env.seeded("get", args.n)
-        env.seeded("partition", PARTITION_ROWS, shards=1)
-        wanted = [_key_filter(r) for r in seeded]
-        raw_keys = [keys(r) for r in seeded]
-        execute = env.raw.execute
-
-        def raw_get(n: int) -> None:
-            for key in raw_keys[:n]:
-                dict(zip(NAMES, execute(env.ps.get, key).one(), strict=True))
-
-        def coodie_get(n: int) -> None:
-            for key in wanted[:n]:
-                SyncRun.get(**key)
-
-        def raw_insert(n: int) -> None:
-            for row in new_rows("hot-raw", n):
-                execute(env.ps.insert, params(row))
-
-        def coodie_insert(n: int) -> None:
-            rows = new_rows("hot-coodie", n)
-            for row in rows:
-                SyncRun(**row).save()
-
-        def raw_partition(n: int) -> None:
-            for _ in range(n):
-                rows = execute(env.ps.partition, ("seed-partition", 0))
-                [dict(zip(NAMES, r, strict=False)) for r in rows]
-
-        def coodie_partition(n: int) -> None:
-            for _ in range(n):
-                SyncRun.find(build_id="seed-partition", shard=0).all()
-
-        fanout = build_fanout(env, args.fanout)
-        rows = driver_rows(args.rows)
-        hydrator = coodie_hydrator()
-
-        def raw_fanout(n: int) -> None:
-            fanout["raw"](n)
-
-        def coodie_fanout(n: int) -> None:
-            fanout["coodie_aio"](n)
-
-        def raw_hydrate(n: int) -> None:
-            [dict(zip(NAMES, r, strict=False)) for r in rows[:n]]
-
-        def coodie_hydrate(n: int) -> None:
-            hydrator.many(rows[:n])
-
-        cases = [
-            ("get", raw_get, coodie_get, args.n),
-            ("insert", raw_insert, coodie_insert, args.n),
-            ("partition", raw_partition, coodie_partition, args.reads),
-            ("fanout", raw_fanout, coodie_fanout, args.fanout),
-            ("hydrate", raw_hydrate, coodie_hydrate, args.rows),
-        ]
-        only = {n.strip() for n in args.only.split(",") if n.strip()}
-        texts = []
-        for name, raw_fn, coodie_fn, n in cases:
-            if only and name not in only:
-                continue
-            small = max(1, n // 4)
-            raw_t = _median_per_op(raw_fn, small)
-            coodie_t = _median_per_op(coodie_fn, small)
-            profile = cProfile.Profile()
-            profile.runcall(coodie_fn, n)
-            profile.dump_stats(str(args.out / f"profile-{name}.prof"))
-            head = (
-                f"{name}: raw {raw_t * 1e6:.0f}µs/op, coodie {coodie_t * 1e6:.0f}µs/op, "
-                f"coodie/raw {coodie_t / raw_t:.2f} (unprofiled medians)"
+        if args.contender == "compat" and env.compat_error:
+            raise SystemExit(f"compat: {env.compat_error}")
+        for workload in workloads:
+            ops = max(1, round(PROFILE_OPS[workload.name] * args.scale))
+            text = profile_workload(
+                env,
+                workload,
+                args.contender,
+                compare,
+                ops=ops,
+                reps=args.reps,
+                top=args.top,
+                focus=focus,
+                out=args.out,
+                timer=args.timer,
             )
-            text = head + "\n" + report(name, profile, coodie_fn.__name__, n, args.top)
+            env.forget_cpu_data()
+            if text is None:
+                continue
             print(text + "\n", flush=True)
             texts.append(text)
-        (args.out / "profile.txt").write_text("\n\n".join(texts) + "\n")
     finally:
         env.close()
+    (args.out / f"profile-{args.contender}.txt").write_text("\n\n".join(texts) + "\n")
     return 0
 
 

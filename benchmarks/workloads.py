@@ -2,13 +2,15 @@
 
 A workload's ``build(env, ops)`` returns ``{contender: case}``; ``case(n)`` does its
 untimed setup, runs ``n`` operations (cqlengine: at most 20,000 on CPU workloads) and
-returns the seconds per operation spent in the timed part (for the memory workload:
-bytes per instance).  A contender without a case for a workload is shown as ``-``.
+returns a ``Sample``: wall time and client CPU per operation over the timed part (for
+the memory workload: bytes per instance).  A contender without a case for a workload
+is shown as ``-``.
 
 Contenders:
 ``raw``         scylla-driver, prepared statements, tuple rows turned into plain dicts
 ``cqlengine``   cassandra.cqlengine from the installed driver
-``compat``      the same cqlengine code through coodie.compat.cqlengine (when it exists)
+``compat``      the same cqlengine code through coodie.compat.cqlengine: each
+                cqlengine-style case is written once and run for both ``env.flavours``
 ``coodie``      coodie.sync
 ``coodie_aio``  coodie.aio, awaited one operation at a time (fan-out: 100 in flight)
 ``pydantic``    plain pydantic ``model_validate`` (CPU workloads; reference only)
@@ -22,19 +24,17 @@ import gc
 import itertools
 import pickle
 import threading
-import time
 import tracemalloc
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cassandra.cqlengine import connection as cqlengine_connection
 from cassandra.query import BatchStatement, bind_params
 
 import coodie.aio
 import coodie.sync
-from coodie.document import hydrator, table_schema
+from coodie.document import hydrator, rows_to_documents, table_schema
 from coodie.execution import Operation
 from coodie.writes import save_op
 
@@ -52,9 +52,9 @@ from .models import (
     row_values,
     unique_times,
 )
+from .timing import Sample, memory, start
 
-Case = Callable[[int], float]
-clock = time.perf_counter
+Case = Callable[[int], Sample]
 
 CONTENDERS = ("raw", "cqlengine", "compat", "coodie", "coodie_aio", "pydantic", "pyd_construct")
 # Extra measurements kept in the JSON and printed under the table, not as columns.
@@ -93,41 +93,41 @@ def _check(ok: bool, what: str) -> None:
 def build_insert(env: Env, ops: int) -> dict[str, Case]:
     cases: dict[str, Case] = {}
 
-    def raw(n: int) -> float:
+    def raw(n: int) -> Sample:
         rows = new_rows("raw-insert", n)
         execute, ps = env.raw.execute, env.ps.insert
-        t0 = clock()
+        t0 = start()
         for row in rows:
             execute(ps, params(row))
-        return (clock() - t0) / n
+        return t0.per(n)
 
     cases["raw"] = raw
 
     for flavour in env.flavours.values():
 
-        def cql(n: int, fl: Flavour = flavour) -> float:
+        def cql(n: int, fl: Flavour = flavour) -> Sample:
             rows = new_rows(f"{fl.name}-insert", n)
             create = fl.model.create
-            t0 = clock()
+            t0 = start()
             for row in rows:
                 create(**row)
-            return (clock() - t0) / n
+            return t0.per(n)
 
         cases[flavour.name] = cql
 
-    def sync(n: int) -> float:
+    def sync(n: int) -> Sample:
         rows = new_rows("coodie-insert", n)
-        t0 = clock()
+        t0 = start()
         for row in rows:
             SyncRun(**row).save()
-        return (clock() - t0) / n
+        return t0.per(n)
 
-    async def aio(n: int) -> float:
+    async def aio(n: int) -> Sample:
         rows = new_rows("aio-insert", n)
-        t0 = clock()
+        t0 = start()
         for row in rows:
             await AioRun(**row).save()
-        return (clock() - t0) / n
+        return t0.per(n)
 
     cases["coodie"] = sync
     cases["coodie_aio"] = lambda n: env.run(aio(n))
@@ -138,45 +138,45 @@ def build_get(env: Env, ops: int) -> dict[str, Case]:
     seeded = env.seeded("get", ops)
     cases: dict[str, Case] = {}
 
-    def raw(n: int) -> float:
+    def raw(n: int) -> Sample:
         wanted = [keys(r) for r in seeded[:n]]
         execute, ps = env.raw.execute, env.ps.get
-        t0 = clock()
+        t0 = start()
         for key in wanted:
             doc = dict(zip(NAMES, execute(ps, key).one(), strict=True))
-        elapsed = (clock() - t0) / n
+        sample = t0.per(n)
         _check(doc["build_id"] == "seed-get", "raw get")
-        return elapsed
+        return sample
 
     cases["raw"] = raw
 
     for flavour in env.flavours.values():
 
-        def cql(n: int, fl: Flavour = flavour) -> float:
+        def cql(n: int, fl: Flavour = flavour) -> Sample:
             wanted = [_key_filter(r) for r in seeded[:n]]
             get = fl.model.get
-            t0 = clock()
+            t0 = start()
             for key in wanted:
                 get(**key)
-            return (clock() - t0) / n
+            return t0.per(n)
 
         cases[flavour.name] = cql
 
-    def sync(n: int) -> float:
+    def sync(n: int) -> Sample:
         wanted = [_key_filter(r) for r in seeded[:n]]
         get = SyncRun.get
-        t0 = clock()
+        t0 = start()
         for key in wanted:
             get(**key)
-        return (clock() - t0) / n
+        return t0.per(n)
 
-    async def aio(n: int) -> float:
+    async def aio(n: int) -> Sample:
         wanted = [_key_filter(r) for r in seeded[:n]]
         get = AioRun.get
-        t0 = clock()
+        t0 = start()
         for key in wanted:
             await get(**key)
-        return (clock() - t0) / n
+        return t0.per(n)
 
     cases["coodie"] = sync
     cases["coodie_aio"] = lambda n: env.run(aio(n))
@@ -199,49 +199,49 @@ def build_update(env: Env, ops: int) -> dict[str, Case]:
 
     raw_rows = rows_for("raw")
 
-    def raw(n: int) -> float:
+    def raw(n: int) -> Sample:
         wanted = [keys(r) for r in raw_rows[:n]]
         execute, ps = env.raw.execute, env.ps.update
-        t0 = clock()
+        t0 = start()
         for key in wanted:
             i = next(counter)
             execute(ps, (f"s{i}", i, *key))
-        return (clock() - t0) / n
+        return t0.per(n)
 
     cases["raw"] = raw
 
     for flavour in env.flavours.values():
         loaded = [flavour.model.get(**_key_filter(r)) for r in rows_for(flavour.name)]
 
-        def cql(n: int, docs: list[Any] = loaded) -> float:
-            t0 = clock()
+        def cql(n: int, docs: list[Any] = loaded) -> Sample:
+            t0 = start()
             for doc in docs[:n]:
                 i = next(counter)
                 doc.update(status=f"s{i}", heartbeat=i)
-            return (clock() - t0) / n
+            return t0.per(n)
 
         cases[flavour.name] = cql
 
     sync_docs = [SyncRun.get(**_key_filter(r)) for r in rows_for("coodie")]
 
-    def sync(n: int) -> float:
-        t0 = clock()
+    def sync(n: int) -> Sample:
+        t0 = start()
         for doc in sync_docs[:n]:
             i = next(counter)
             doc.update(status=f"s{i}", heartbeat=i)
-        return (clock() - t0) / n
+        return t0.per(n)
 
     async def load_aio() -> list[AioRun]:
         return [await AioRun.get(**_key_filter(r)) for r in rows_for("aio")]
 
     aio_docs = env.run(load_aio())
 
-    async def aio(n: int) -> float:
-        t0 = clock()
+    async def aio(n: int) -> Sample:
+        t0 = start()
         for doc in aio_docs[:n]:
             i = next(counter)
             await doc.update(status=f"s{i}", heartbeat=i)
-        return (clock() - t0) / n
+        return t0.per(n)
 
     cases["coodie"] = sync
     cases["coodie_aio"] = lambda n: env.run(aio(n))
@@ -257,40 +257,40 @@ def build_delete(env: Env, ops: int) -> dict[str, Case]:
         env.insert_rows(rows)
         return rows
 
-    def raw(n: int) -> float:
+    def raw(n: int) -> Sample:
         wanted = [keys(r) for r in fresh("raw", n)]
         execute, ps = env.raw.execute, env.ps.delete
-        t0 = clock()
+        t0 = start()
         for key in wanted:
             execute(ps, key)
-        return (clock() - t0) / n
+        return t0.per(n)
 
     cases["raw"] = raw
 
     for flavour in env.flavours.values():
 
-        def cql(n: int, fl: Flavour = flavour) -> float:
+        def cql(n: int, fl: Flavour = flavour) -> Sample:
             docs = [fl.model(**r) for r in fresh(fl.name, n)]
-            t0 = clock()
+            t0 = start()
             for doc in docs:
                 doc.delete()
-            return (clock() - t0) / n
+            return t0.per(n)
 
         cases[flavour.name] = cql
 
-    def sync(n: int) -> float:
+    def sync(n: int) -> Sample:
         docs = [SyncRun(**r) for r in fresh("coodie", n)]
-        t0 = clock()
+        t0 = start()
         for doc in docs:
             doc.delete()
-        return (clock() - t0) / n
+        return t0.per(n)
 
-    async def aio(n: int) -> float:
+    async def aio(n: int) -> Sample:
         docs = [AioRun(**r) for r in fresh("aio", n)]
-        t0 = clock()
+        t0 = start()
         for doc in docs:
             await doc.delete()
-        return (clock() - t0) / n
+        return t0.per(n)
 
     cases["coodie"] = sync
     cases["coodie_aio"] = lambda n: env.run(aio(n))
@@ -301,50 +301,50 @@ def build_lwt(env: Env, ops: int) -> dict[str, Case]:
     """INSERT ... IF NOT EXISTS of new rows (each must be applied)."""
     cases: dict[str, Case] = {}
 
-    def raw(n: int) -> float:
+    def raw(n: int) -> Sample:
         rows = new_rows("raw-lwt", n)
         execute, ps = env.raw.execute, env.ps.insert_lwt
         applied = True
-        t0 = clock()
+        t0 = start()
         for row in rows:
             applied &= execute(ps, params(row)).one()[0]
-        elapsed = (clock() - t0) / n
+        sample = t0.per(n)
         _check(applied, "raw LWT not applied")
-        return elapsed
+        return sample
 
     cases["raw"] = raw
 
     for flavour in env.flavours.values():
 
-        def cql(n: int, fl: Flavour = flavour) -> float:
+        def cql(n: int, fl: Flavour = flavour) -> Sample:
             rows = new_rows(f"{fl.name}-lwt", n)
             model = fl.model
-            t0 = clock()
+            t0 = start()
             for row in rows:
                 model.if_not_exists().create(**row)  # raises LWTException if not applied
-            return (clock() - t0) / n
+            return t0.per(n)
 
         cases[flavour.name] = cql
 
-    def sync(n: int) -> float:
+    def sync(n: int) -> Sample:
         rows = new_rows("coodie-lwt", n)
         applied = True
-        t0 = clock()
+        t0 = start()
         for row in rows:
             applied &= SyncRun(**row).insert().applied
-        elapsed = (clock() - t0) / n
+        sample = t0.per(n)
         _check(applied, "coodie LWT not applied")
-        return elapsed
+        return sample
 
-    async def aio(n: int) -> float:
+    async def aio(n: int) -> Sample:
         rows = new_rows("aio-lwt", n)
         applied = True
-        t0 = clock()
+        t0 = start()
         for row in rows:
             applied &= (await AioRun(**row).insert()).applied
-        elapsed = (clock() - t0) / n
+        sample = t0.per(n)
         _check(applied, "coodie.aio LWT not applied")
-        return elapsed
+        return sample
 
     cases["coodie"] = sync
     cases["coodie_aio"] = lambda n: env.run(aio(n))
@@ -364,45 +364,45 @@ def build_partition(env: Env, ops: int) -> dict[str, Case]:
     build_id, shard = "seed-partition", 0
     cases: dict[str, Case] = {}
 
-    def raw(n: int) -> float:
+    def raw(n: int) -> Sample:
         execute, ps = env.raw.execute, env.ps.partition
-        t0 = clock()
+        t0 = start()
         for _ in range(n):
             docs = [dict(zip(NAMES, row, strict=False)) for row in execute(ps, (build_id, shard))]
-        elapsed = (clock() - t0) / n
+        sample = t0.per(n)
         _check(len(docs) == PARTITION_ROWS, f"raw read {len(docs)} rows")
-        return elapsed
+        return sample
 
     cases["raw"] = raw
 
     for flavour in env.flavours.values():
 
-        def cql(n: int, fl: Flavour = flavour) -> float:
+        def cql(n: int, fl: Flavour = flavour) -> Sample:
             objects = fl.model.objects
-            t0 = clock()
+            t0 = start()
             for _ in range(n):
                 docs = list(objects.filter(build_id=build_id, shard=shard))
-            elapsed = (clock() - t0) / n
+            sample = t0.per(n)
             _check(len(docs) == PARTITION_ROWS, f"{fl.name} read {len(docs)} rows")
-            return elapsed
+            return sample
 
         cases[flavour.name] = cql
 
-    def sync(n: int) -> float:
-        t0 = clock()
+    def sync(n: int) -> Sample:
+        t0 = start()
         for _ in range(n):
             docs = SyncRun.find(build_id=build_id, shard=shard).all()
-        elapsed = (clock() - t0) / n
+        sample = t0.per(n)
         _check(len(docs) == PARTITION_ROWS, f"coodie read {len(docs)} rows")
-        return elapsed
+        return sample
 
-    async def aio(n: int) -> float:
-        t0 = clock()
+    async def aio(n: int) -> Sample:
+        t0 = start()
         for _ in range(n):
             docs = await AioRun.find(build_id=build_id, shard=shard).all()
-        elapsed = (clock() - t0) / n
+        sample = t0.per(n)
         _check(len(docs) == PARTITION_ROWS, f"coodie.aio read {len(docs)} rows")
-        return elapsed
+        return sample
 
     cases["coodie"] = sync
     cases["coodie_aio"] = lambda n: env.run(aio(n))
@@ -423,45 +423,45 @@ def build_index(env: Env, ops: int) -> dict[str, Case]:
     _seed_index(env)
     cases: dict[str, Case] = {}
 
-    def raw(n: int) -> float:
+    def raw(n: int) -> Sample:
         execute, ps = env.raw.execute, env.ps.index
-        t0 = clock()
+        t0 = start()
         for _ in range(n):
             docs = [dict(zip(NAMES, row, strict=False)) for row in execute(ps, (INDEX_RELEASE,))]
-        elapsed = (clock() - t0) / n
+        sample = t0.per(n)
         _check(len(docs) == INDEX_ROWS, f"raw index read {len(docs)} rows")
-        return elapsed
+        return sample
 
     cases["raw"] = raw
 
     for flavour in env.flavours.values():
 
-        def cql(n: int, fl: Flavour = flavour) -> float:
+        def cql(n: int, fl: Flavour = flavour) -> Sample:
             objects = fl.model.objects
-            t0 = clock()
+            t0 = start()
             for _ in range(n):
                 docs = list(objects.filter(release_id=INDEX_RELEASE))
-            elapsed = (clock() - t0) / n
+            sample = t0.per(n)
             _check(len(docs) == INDEX_ROWS, f"{fl.name} index read {len(docs)} rows")
-            return elapsed
+            return sample
 
         cases[flavour.name] = cql
 
-    def sync(n: int) -> float:
-        t0 = clock()
+    def sync(n: int) -> Sample:
+        t0 = start()
         for _ in range(n):
             docs = SyncRun.find(release_id=INDEX_RELEASE).all()
-        elapsed = (clock() - t0) / n
+        sample = t0.per(n)
         _check(len(docs) == INDEX_ROWS, f"coodie index read {len(docs)} rows")
-        return elapsed
+        return sample
 
-    async def aio(n: int) -> float:
-        t0 = clock()
+    async def aio(n: int) -> Sample:
+        t0 = start()
         for _ in range(n):
             docs = await AioRun.find(release_id=INDEX_RELEASE).all()
-        elapsed = (clock() - t0) / n
+        sample = t0.per(n)
         _check(len(docs) == INDEX_ROWS, f"coodie.aio index read {len(docs)} rows")
-        return elapsed
+        return sample
 
     cases["coodie"] = sync
     cases["coodie_aio"] = lambda n: env.run(aio(n))
@@ -481,50 +481,50 @@ def build_batch(env: Env, ops: int) -> dict[str, Case]:
     """A LOGGED batch of 100 inserts (spread over 4 partitions); one op = one batch."""
     cases: dict[str, Case] = {}
 
-    def raw(n: int) -> float:
+    def raw(n: int) -> Sample:
         batches = _chunks(new_rows("raw-batch", n * BATCH_SIZE))
         execute, ps = env.raw.execute, env.ps.insert
-        t0 = clock()
+        t0 = start()
         for chunk in batches:
             statement = BatchStatement()
             for row in chunk:
                 statement.add(ps, params(row))
             execute(statement)
-        return (clock() - t0) / n
+        return t0.per(n)
 
     cases["raw"] = raw
 
     for flavour in env.flavours.values():
 
-        def cql(n: int, fl: Flavour = flavour) -> float:
+        def cql(n: int, fl: Flavour = flavour) -> Sample:
             batches = _chunks(new_rows(f"{fl.name}-batch", n * BATCH_SIZE))
             model, batch_query = fl.model, fl.batch_query
-            t0 = clock()
+            t0 = start()
             for chunk in batches:
                 with batch_query() as batch:
                     for row in chunk:
                         model.batch(batch).create(**row)
-            return (clock() - t0) / n
+            return t0.per(n)
 
         cases[flavour.name] = cql
 
-    def sync(n: int) -> float:
+    def sync(n: int) -> Sample:
         batches = _chunks(new_rows("coodie-batch", n * BATCH_SIZE))
-        t0 = clock()
+        t0 = start()
         for chunk in batches:
             with coodie.sync.BatchQuery() as batch:
                 for row in chunk:
                     SyncRun(**row).save(batch=batch)
-        return (clock() - t0) / n
+        return t0.per(n)
 
-    async def aio(n: int) -> float:
+    async def aio(n: int) -> Sample:
         batches = _chunks(new_rows("aio-batch", n * BATCH_SIZE))
-        t0 = clock()
+        t0 = start()
         for chunk in batches:
             async with coodie.aio.BatchQuery() as batch:
                 for row in chunk:
                     await AioRun(**row).save(batch=batch)
-        return (clock() - t0) / n
+        return t0.per(n)
 
     cases["coodie"] = sync
     cases["coodie_aio"] = lambda n: env.run(aio(n))
@@ -538,7 +538,7 @@ def build_fanout(env: Env, ops: int) -> dict[str, Case]:
     """``ops`` inserts with at most 100 in flight; one op = one insert."""
     cases: dict[str, Case] = {}
 
-    def raw(n: int) -> float:
+    def raw(n: int) -> Sample:
         rows = new_rows("raw-fanout", n, shards=64)
         execute_async, ps = env.raw.execute_async, env.ps.insert
         slots = threading.Semaphore(IN_FLIGHT)
@@ -558,16 +558,16 @@ def build_fanout(env: Env, ops: int) -> dict[str, Case]:
             errors.append(exc)
             finished(None)
 
-        t0 = clock()
+        t0 = start()
         for row in rows:
             slots.acquire()
             execute_async(ps, params(row)).add_callbacks(finished, failed)
         done.wait()
-        elapsed = (clock() - t0) / n
+        sample = t0.per(n)
         _check(not errors, f"raw fan-out errors: {errors[:1]!r}")
-        return elapsed
+        return sample
 
-    async def raw_asyncio(n: int) -> float:
+    async def raw_asyncio(n: int) -> Sample:
         """The floor for any asyncio front: execute_async bridged to asyncio futures."""
         rows = new_rows("rawaio-fanout", n, shards=64)
         loop = asyncio.get_running_loop()
@@ -590,11 +590,11 @@ def build_fanout(env: Env, ops: int) -> dict[str, Case]:
                 )
                 await waiter
 
-        t0 = clock()
+        t0 = start()
         await asyncio.gather(*(one(row) for row in rows))
-        return (clock() - t0) / n
+        return t0.per(n)
 
-    async def aio(n: int) -> float:
+    async def aio(n: int) -> Sample:
         rows = new_rows("aio-fanout", n, shards=64)
         slots = asyncio.Semaphore(IN_FLIGHT)
 
@@ -602,9 +602,9 @@ def build_fanout(env: Env, ops: int) -> dict[str, Case]:
             async with slots:
                 await AioRun(**row).save()
 
-        t0 = clock()
+        t0 = start()
         await asyncio.gather(*(one(row) for row in rows))
-        return (clock() - t0) / n
+        return t0.per(n)
 
     cases["raw"] = raw
     cases["raw_asyncio"] = lambda n: env.run(raw_asyncio(n))
@@ -615,15 +615,9 @@ def build_fanout(env: Env, ops: int) -> dict[str, Case]:
 # -- CPU only ------------------------------------------------------------------------------------
 
 
-# cqlengine is ~10x slower per item than the others on CPU work: it runs over the first
-# 20,000 items only, to keep a full run short.  Per-item times are compared, and a
-# smaller batch (a smaller heap for the garbage collector) can only flatter it.
-CPU_SLOW_CAP = 20_000
-
-
-def _per(elapsed: float, out: list[Any]) -> float:
-    """Seconds per item; ``out`` is kept alive until here so that freeing it is not timed."""
-    return elapsed / len(out)
+def _capped(flavour: Flavour, n: int) -> int:
+    """Items per repetition for a flavour on CPU workloads (cqlengine: at most 20,000)."""
+    return n if flavour.cpu_cap is None else min(n, flavour.cpu_cap)
 
 
 def _driver_rows(env: Env, n: int) -> list[tuple[Any, ...]]:
@@ -646,58 +640,87 @@ def coodie_hydrator() -> Any:
     return hydrator(SyncRun, table_schema(SyncRun).columns)
 
 
+Hydrate = Callable[[list[tuple[Any, ...]]], list[Any]]
+
+
+def flavour_hydrator(flavour: Flavour) -> Hydrate | None:
+    """Driver rows of one page -> instances, the way the flavour's querysets do it.
+
+    There is no public API for this step, so it is the one place where the two
+    flavours differ: cqlengine reads with ``dict_factory`` and calls
+    ``Model._construct_instance(row_dict)`` per row (the dict per row is part of its
+    path); the shim hydrates the model's hidden core document with the core's
+    ``rows -> documents`` function and makes each a model with ``Model._from_core``,
+    as its ``ModelQuerySet`` does after the read.
+    """
+    model = flavour.model
+    construct = getattr(model, "_construct_instance", None)
+    if construct is not None:
+
+        def cqlengine(rows: list[tuple[Any, ...]]) -> list[Any]:
+            return [construct(dict(zip(NAMES, row, strict=False))) for row in rows]
+
+        return cqlengine
+    document = getattr(model, "_document", None)
+    from_core = getattr(model, "_from_core", None)
+    if document is None or from_core is None:
+        return None
+    columns = table_schema(document).columns
+    _check(tuple(c.name for c in columns) == NAMES, "compat document columns out of order")
+    many = rows_to_documents(document, columns)
+
+    def compat(rows: list[tuple[Any, ...]]) -> list[Any]:
+        return [from_core(doc) for doc in many(rows)]
+
+    return compat
+
+
 def build_hydrate(env: Env, ops: int) -> dict[str, Case]:
     """Driver rows (tuples, as tuple_factory returns them) -> model instances."""
     all_rows = _driver_rows(env, ops)
     cases: dict[str, Case] = {}
 
-    def raw(n: int) -> float:
+    def raw(n: int) -> Sample:
         rows = all_rows[:n]
-        t0 = clock()
+        t0 = start()
         out = [dict(zip(NAMES, row, strict=False)) for row in rows]
-        elapsed = clock() - t0
-        return _per(elapsed, out)
+        return t0.per(len(out))
 
     cases["raw"] = raw
 
     for flavour in env.flavours.values():
-        construct = getattr(flavour.model, "_construct_instance", None)
-        if construct is None:
+        instances = flavour_hydrator(flavour)
+        if instances is None:
             continue
 
-        def cql(n: int, construct: Any = construct) -> float:
-            # cqlengine reads with dict_factory: the dict per row is part of its path.
-            rows = all_rows[: min(n, CPU_SLOW_CAP)]
-            t0 = clock()
-            out = [construct(dict(zip(NAMES, row, strict=False))) for row in rows]
-            elapsed = clock() - t0
-            return _per(elapsed, out)
+        def cql(n: int, fl: Flavour = flavour, instances: Hydrate = instances) -> Sample:
+            rows = all_rows[: _capped(fl, n)]
+            t0 = start()
+            out = instances(rows)
+            return t0.per(len(out))
 
         cases[flavour.name] = cql
 
-    def sync(n: int) -> float:
+    def sync(n: int) -> Sample:
         rows = all_rows[:n]
         many = coodie_hydrator().many
-        t0 = clock()
+        t0 = start()
         out = many(rows)
-        elapsed = clock() - t0
-        return _per(elapsed, out)
+        return t0.per(len(out))
 
-    def validate(n: int) -> float:
+    def validate(n: int) -> Sample:
         rows = all_rows[:n]
         model_validate = PlainRun.model_validate
-        t0 = clock()
+        t0 = start()
         out = [model_validate(dict(zip(NAMES, row, strict=False))) for row in rows]
-        elapsed = clock() - t0
-        return _per(elapsed, out)
+        return t0.per(len(out))
 
-    def construct(n: int) -> float:
+    def construct(n: int) -> Sample:
         rows = all_rows[:n]
         model_construct = SyncRun.model_construct
-        t0 = clock()
+        t0 = start()
         out = [model_construct(**dict(zip(NAMES, row, strict=False))) for row in rows]
-        elapsed = clock() - t0
-        return _per(elapsed, out)
+        return t0.per(len(out))
 
     cases["coodie"] = sync
     cases["pydantic"] = validate
@@ -716,60 +739,70 @@ def bind_only(operation: Operation[Any]) -> Any:
         return done.value
 
 
+def _bind_instead(encoder: Any) -> Callable[..., None]:
+    """A ``connection.execute`` that binds the statement it is given and sends nothing."""
+
+    def execute(query: Any, params: Any = None, *args: Any, **kwargs: Any) -> None:
+        if params is not None:  # cqlengine: CQL text and values, encoded by the driver
+            bind_params(query.query_string, params, encoder)
+        # compat: a statement the core prepared and bound already
+
+    return execute
+
+
 def build_bind(env: Env, ops: int) -> dict[str, Case]:
     """Everything ``save()`` of a new row does except sending it.
 
     raw: a dict of values -> ``prepared.bind(tuple)``.  coodie: ``save()``'s operation
-    driven to the bound statement (and the snapshot after it).  cqlengine: ``save()``
-    with ``connection.execute`` replaced by the driver's own parameter encoding
-    (``bind_params``), which is what binding means for its unprepared statements.
+    driven to the bound statement (and the snapshot after it).  cqlengine and compat:
+    ``save()`` of new instances (built untimed) with the flavour's
+    ``connection.execute`` replaced: for cqlengine by the driver's own parameter
+    encoding (``bind_params``), which is what binding means for its unprepared
+    statements; for compat by nothing, as the statement it receives is already
+    prepared and bound by the core.
     """
     inputs = _user_inputs(env, ops)
     cases: dict[str, Case] = {}
 
-    def raw(n: int) -> float:
+    def raw(n: int) -> Sample:
         rows = inputs[:n]
         bind = env.ps.insert.bind
-        t0 = clock()
+        t0 = start()
         for row in rows:
             bind(params(row))
-        return (clock() - t0) / n
+        return t0.per(n)
 
     cases["raw"] = raw
 
-    flavour = env.flavours["cqlengine"]
-    cql_docs = [flavour.model(**row) for row in inputs[:CPU_SLOW_CAP]]
-    encoder = cqlengine_connection.get_session().encoder
+    for flavour in env.flavours.values():
+        fake_execute = _bind_instead(flavour.connection.get_session().encoder)
 
-    def fake_execute(query: Any, values: Any = None, *args: Any, **kwargs: Any) -> None:
-        bind_params(query.query_string, values, encoder)
+        def cql(n: int, fl: Flavour = flavour, fake: Callable[..., None] = fake_execute) -> Sample:
+            docs = [fl.model(**row) for row in inputs[: _capped(fl, n)]]  # new rows
+            gc.collect()
+            connection = fl.connection
+            real = connection.execute
+            connection.execute = fake
+            try:
+                t0 = start()
+                for doc in docs:
+                    doc.save()
+                return t0.per(len(docs))
+            finally:
+                connection.execute = real
 
-    def cql(n: int) -> float:
-        docs = cql_docs[: min(n, CPU_SLOW_CAP)]
-        for doc in docs:
-            doc._is_persisted = False  # a new row again: save() builds an INSERT
-        real = cqlengine_connection.execute
-        cqlengine_connection.execute = fake_execute
-        try:
-            t0 = clock()
-            for doc in docs:
-                doc.save()
-            return (clock() - t0) / len(docs)
-        finally:
-            cqlengine_connection.execute = real
-
-    cases["cqlengine"] = cql
+        cases[flavour.name] = cql
 
     sync_docs = [SyncRun(**row) for row in inputs]
 
-    def sync(n: int) -> float:
+    def sync(n: int) -> Sample:
         docs = sync_docs[:n]
         for doc in docs:
             doc.__pydantic_private__["_coodie_loaded"] = None  # a new row again
-        t0 = clock()
+        t0 = start()
         for doc in docs:
             bind_only(save_op(doc))
-        return (clock() - t0) / n
+        return t0.per(n)
 
     cases["coodie"] = sync
     return cases
@@ -782,32 +815,29 @@ def build_validate(env: Env, ops: int) -> dict[str, Case]:
 
     for flavour in env.flavours.values():
 
-        def cql(n: int, model: Any = flavour.model) -> float:
-            rows = inputs[: min(n, CPU_SLOW_CAP)]
-            t0 = clock()
+        def cql(n: int, fl: Flavour = flavour) -> Sample:
+            rows, model = inputs[: _capped(fl, n)], fl.model
+            t0 = start()
             out = []
             for row in rows:
                 doc = model(**row)
                 doc.validate()
                 out.append(doc)
-            elapsed = clock() - t0
-            return _per(elapsed, out)
+            return t0.per(len(out))
 
         cases[flavour.name] = cql
 
-    def sync(n: int) -> float:
+    def sync(n: int) -> Sample:
         rows = inputs[:n]
-        t0 = clock()
+        t0 = start()
         out = [SyncRun(**row) for row in rows]
-        elapsed = clock() - t0
-        return _per(elapsed, out)
+        return t0.per(len(out))
 
-    def validate(n: int) -> float:
+    def validate(n: int) -> Sample:
         rows = inputs[:n]
-        t0 = clock()
+        t0 = start()
         out = [PlainRun(**row) for row in rows]
-        elapsed = clock() - t0
-        return _per(elapsed, out)
+        return t0.per(len(out))
 
     cases["coodie"] = sync
     cases["pydantic"] = validate
@@ -817,7 +847,8 @@ def build_validate(env: Env, ops: int) -> dict[str, Case]:
 # -- memory ---------------------------------------------------------------------------------
 
 # Tracing makes every allocation slow here; bytes per instance do not depend on the
-# count, so the references (not part of a bar) are measured on fewer instances.
+# count, so the references and the cqlengine flavours (not part of a bar) are
+# measured on fewer instances.
 MEMORY_REFERENCE_CAP = 20_000
 
 
@@ -829,9 +860,7 @@ def _pickled_rows(env: Env, n: int) -> bytes:
     return blob  # type: ignore[no-any-return]
 
 
-def _bytes_per_instance(
-    env: Env, n: int, make: Callable[[list[tuple[Any, ...]]], list[Any]]
-) -> float:
+def _bytes_per_instance(env: Env, n: int, make: Hydrate) -> Sample:
     """Traced bytes still held by ``n`` instances once the driver rows are dropped.
 
     The rows are unpickled inside the traced window (tracemalloc makes building them
@@ -855,11 +884,11 @@ def _bytes_per_instance(
         gc.enable()
     _check(len(instances) == n, "memory: wrong instance count")
     del instances
-    return used / n
+    return memory(used / n, n)
 
 
 def build_memory(env: Env, ops: int) -> dict[str, Case]:
-    def case(make: Callable[[list[tuple[Any, ...]]], list[Any]], cap: int | None = None) -> Case:
+    def case(make: Hydrate, cap: int | None = None) -> Case:
         return lambda n: _bytes_per_instance(env, min(n, cap or n), make)
 
     cap = MEMORY_REFERENCE_CAP
@@ -877,12 +906,9 @@ def build_memory(env: Env, ops: int) -> dict[str, Case]:
         ),
     }
     for flavour in env.flavours.values():
-        construct = getattr(flavour.model, "_construct_instance", None)
-        if construct is not None:
-            cases[flavour.name] = case(
-                lambda rows, c=construct: [c(dict(zip(NAMES, r, strict=False))) for r in rows],
-                cap,
-            )
+        instances = flavour_hydrator(flavour)
+        if instances is not None:
+            cases[flavour.name] = case(instances, cap)
     return cases
 
 

@@ -12,7 +12,7 @@ import contextlib
 import ipaddress
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cassandra.cluster import (
@@ -40,6 +40,7 @@ DEFAULT = "default"
 PREPARED_CACHE_SIZE = 2048
 
 _connections: dict[str, Connection] = {}
+_lazy: dict[str, Callable[[], Connection]] = {}  # name -> connect on first use
 
 
 class Connection:
@@ -264,11 +265,24 @@ def register(connection: Connection, *, default: bool = False) -> Connection:
     return connection
 
 
+def register_lazy(name: str, connect: Callable[[], Connection], *, default: bool = False) -> None:
+    """Register a connection that ``connect()`` makes (and registers) when a statement
+    first needs it, so that an unreachable cluster costs nothing until then."""
+    _lazy[name] = connect
+    if default:
+        _lazy[DEFAULT] = connect
+
+
 def get_connection(name: str | None = None) -> Connection:
     key = name or DEFAULT
     try:
         return _connections[key]
     except KeyError:
+        connect = _lazy.pop(key, None)
+        if connect is not None:
+            made = connect()
+            _connections[key] = made
+            return made
         if key == DEFAULT:
             raise ConfigurationError(
                 "no connection: call init_coodie(hosts=[...], keyspace=...) from coodie.sync "
@@ -281,6 +295,7 @@ def get_connection(name: str | None = None) -> Connection:
 
 
 def unregister(name: str | None = None) -> None:
+    _lazy.pop(name or DEFAULT, None)
     conn = _connections.pop(name or DEFAULT, None)
     if conn is not None and conn not in _connections.values():
         conn.close()

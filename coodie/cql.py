@@ -99,8 +99,10 @@ def select(
     limit: bool = False,
     allow_filtering: bool = False,
     ann: str | None = None,
+    distinct: bool = False,
 ) -> str:
-    parts = [f"SELECT {', '.join(columns)} FROM {ref}{where(clauses)}"]
+    head = "SELECT DISTINCT" if distinct else "SELECT"
+    parts = [f"{head} {', '.join(columns)} FROM {ref}{where(clauses)}"]
     if ann is not None:
         parts.append(f"ORDER BY {ann} ANN OF ?")
     elif order_by:

@@ -26,7 +26,7 @@ from .connection import Connection
 from .document import DocumentBase, rows_to_documents, table_of, table_schema, target
 from .exceptions import DocumentNotFound, InvalidQuery, MultipleDocumentsFound
 from .execution import Operation, Request, check_timeout
-from .restrictions import QuerySpec, check_key_only, check_select
+from .restrictions import QuerySpec, check_distinct_column, check_key_only, check_select
 from .schema import Column, TableSchema
 from .values import (
     from_db,
@@ -158,12 +158,26 @@ class QuerySetBase(Generic[T]):
         return self._select(lambda c: c.is_key or c.name not in skipped)
 
     def values_list(self, *names: str, flat: bool = False) -> Self:
-        """Yield tuples of these columns (or single values with ``flat=True``)."""
+        """Yield tuples of these columns (or single values with ``flat=True``); no names:
+        every column (with ``distinct()``, its columns)."""
         if flat and len(names) != 1:
             raise InvalidQuery("values_list(flat=True) takes exactly one column")
         schema = table_schema(self._model)
         cols = tuple(schema.by_name[n] for n in self._names(names, "values_list()"))
-        return self._with(values=cols or schema.columns, flat=flat)
+        return self._with(values=cols, flat=flat)
+
+    def distinct(self, *names: str) -> Self:
+        """One row per partition (``SELECT DISTINCT``): documents holding the partition
+        key and the static columns named here; other fields read as ``None`` and are
+        never written back by ``save()``.  ``limit()`` and ``count()`` then count
+        partitions.  Filters may use the partition key (``=``, ``__in``, token ranges)
+        and static columns only."""
+        schema = table_schema(self._model)
+        chosen = set(self._names(names, "distinct()"))
+        for name in chosen:
+            check_distinct_column(schema, schema.by_name[name], "distinct()")
+        statics = tuple(c for c in schema.columns if c.name in chosen and c.kind == "static")
+        return self._with(distinct=(*schema.partition_key, *statics))
 
     def consistency(self, level: Any) -> Self:
         return self._with(consistency=level)
@@ -198,8 +212,18 @@ class QuerySetBase(Generic[T]):
         conditions, allow_filtering = with_discriminator(schema, spec)
         clauses = tuple(c.clause(schema) for c in conditions)
         params: list[Any] = [p for c in conditions for p in c.params()]
+        distinct = spec.distinct is not None
         if count:
-            text = cql.select(ref, ("COUNT(*)",), clauses, allow_filtering=allow_filtering)
+            # SELECT DISTINCT must name the whole partition key; with COUNT(*) Cassandra
+            # counts the partitions (it has no COUNT(DISTINCT ...)).
+            keys = tuple(c.quoted for c in schema.partition_key) if distinct else ()
+            text = cql.select(
+                ref,
+                (*keys, "COUNT(*)"),
+                clauses,
+                allow_filtering=allow_filtering,
+                distinct=distinct,
+            )
             return conn, text, params
         order = tuple(f"{c.quoted} {'DESC' if d else 'ASC'}" for c, d in spec.order_by)
         if spec.ann is not None:
@@ -217,13 +241,29 @@ class QuerySetBase(Generic[T]):
             limit=spec.limit is not None,
             allow_filtering=allow_filtering,
             ann=None if spec.ann is None else spec.ann[0].quoted,
+            distinct=distinct,
         )
         return conn, text, params
 
-    def selected_columns(self) -> tuple[Column, ...]:
-        """The columns a row of this query holds, in order (for the fronts and scans)."""
+    def value_columns(self) -> tuple[Column, ...] | None:
+        """The columns of ``values_list()`` results, in order (``None``: documents)."""
         spec = self._spec
-        return spec.values or spec.columns or table_of(self._model).columns
+        if spec.values is None:
+            return None
+        return spec.values or spec.distinct or table_schema(self._model).columns
+
+    def selected_columns(self) -> tuple[Column, ...]:
+        """The columns a row of this query holds, in order (for the fronts and scans):
+        those of ``value_columns()`` first, then, with ``distinct()``, the partition key
+        columns they lack (SELECT DISTINCT must name them all)."""
+        spec = self._spec
+        values = self.value_columns()
+        if spec.distinct is None:
+            return values or spec.columns or table_of(self._model).columns
+        chosen = values or spec.distinct
+        names = {c.name for c in chosen}
+        pk = table_schema(self._model).partition_key
+        return (*chosen, *(c for c in pk if c.name not in names))
 
     def _request(
         self, paging_state: bytes | None = None, fetch_size: int | None = None
@@ -242,12 +282,17 @@ class QuerySetBase(Generic[T]):
     def row_converter(self) -> Any:
         """``rows -> results`` (documents, tuples or values) for this query's rows."""
         spec = self._spec
-        if spec.values is None:
+        cols = self.value_columns()
+        if cols is None:
             return rows_to_documents(self._model, self.selected_columns())
-        cols = spec.values
         if spec.flat:
             col = cols[0]
             return lambda rows: [from_db(col, r[0]) for r in rows]
+        n = len(cols)
+        if len(self.selected_columns()) > n:  # partition key columns DISTINCT needed
+            return lambda rows: [
+                tuple(from_db(c, v) for c, v in zip(cols, r[:n], strict=True)) for r in rows
+            ]
         return lambda rows: [
             tuple(from_db(c, v) for c, v in zip(cols, r, strict=True)) for r in rows
         ]
@@ -279,6 +324,14 @@ def with_discriminator(schema: TableSchema, spec: QuerySpec) -> tuple[tuple[Cond
     if schema.discriminator_value is None or column is None:
         check_select(schema, spec)
         return spec.conditions, spec.allow_filtering
+    if spec.distinct is not None and column.kind not in ("partition_key", "static"):
+        raise InvalidQuery(
+            f"{schema.model_name}: distinct() cannot keep only the partitions of "
+            f"{column.name}={schema.discriminator_value!r}: SELECT DISTINCT filters only on "
+            f"the partition key and static columns, and {column.name} is a "
+            f"{column.kind} column; use the base model's queryset, whose distinct() reads "
+            "the partitions of every kind"
+        )
     own = Condition(column, "eq", to_db(schema, column, schema.discriminator_value))
     if column.index is not None or column.is_key:
         widened = dataclasses.replace(spec, conditions=(*spec.conditions, own))
@@ -338,16 +391,16 @@ def one_op(qs: QuerySetBase[T]) -> Operation[T]:
 
 def count_op(qs: QuerySetBase[Any]) -> Operation[int]:
     spec = qs.spec
+    conn, text, params = qs._statement(count=True)  # checks the query first
     if spec.per_partition_limit is not None:
         raise InvalidQuery(
             "count() cannot apply per_partition_limit(); count the rows of .all() instead"
         )
-    conn, text, params = qs._statement(count=True)
     result = yield (
         conn,
         Request(text, params, consistency=spec.consistency, timeout=spec.timeout),
     )
-    count = int(result.current_rows[0][0])
+    count = int(result.current_rows[0][-1])  # (with distinct(), after the partition key)
     return count if spec.limit is None else min(count, spec.limit)
 
 

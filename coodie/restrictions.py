@@ -28,7 +28,8 @@ class QuerySpec:
     ann: tuple[Column, Any] | None = None  # ORDER BY column ANN OF vector (driver form)
     allow_filtering: bool = False
     columns: tuple[Column, ...] | None = None  # only()/defer(); None = all
-    values: tuple[Column, ...] | None = None  # values_list()
+    values: tuple[Column, ...] | None = None  # values_list(); () = the row's columns
+    distinct: tuple[Column, ...] | None = None  # SELECT DISTINCT these (partition key first)
     flat: bool = False
     consistency: Any = None
     timeout: float | None = None
@@ -155,9 +156,75 @@ def _index_serves(index: Index, op: str, cql_type: str) -> bool:
     return False
 
 
+_KINDS = {
+    "partition_key": "a partition key column",
+    "clustering": "a clustering column",
+    "static": "a static column",
+    "regular": "a regular column",
+}
+
+
+def _distinct_columns(schema: TableSchema) -> str:
+    pk = ", ".join(c.name for c in schema.partition_key)
+    statics = ", ".join(c.name for c in schema.columns if c.kind == "static")
+    return f"partition key columns ({pk}) and static columns ({statics or 'none in this table'})"
+
+
+def check_distinct_column(schema: TableSchema, column: Column, method: str) -> None:
+    """SELECT DISTINCT reads one row per partition: only the partition key and static
+    columns can be selected (by ``distinct()`` or ``values_list()``)."""
+    if column.kind in ("partition_key", "static"):
+        return
+    what = method if method == "distinct()" else f"{method} of a distinct() queryset"
+    raise InvalidQuery(
+        f"{schema.model_name}: {what} cannot select {column.name}: SELECT DISTINCT reads one "
+        f"row per partition, so it selects only {_distinct_columns(schema)}, and "
+        f"{schema.model_name}.{column.name} is {_KINDS[column.kind]}. Drop {column.name} from "
+        f"{method}, or read the rows without distinct()"
+    )
+
+
+def check_distinct(schema: TableSchema, spec: QuerySpec) -> None:
+    """What Cassandra refuses with SELECT DISTINCT (``spec.distinct`` is set): filters on
+    clustering or regular columns, ordering, per-partition limits, other columns."""
+    model = schema.model_name
+    for cond in spec.conditions:
+        column = cond.column
+        if column is not None and column.kind not in ("partition_key", "static"):
+            raise InvalidQuery(
+                f"{model}: distinct() cannot filter on {column.name} ({model}.{column.name} is "
+                f"{_KINDS[column.kind]}): SELECT DISTINCT filters only on the partition key "
+                "(=, __in, pk__token ranges) and static columns. Drop that filter, or read "
+                "the rows without distinct()"
+            )
+    for what, used in (
+        ("order_by()", bool(spec.order_by)),
+        ("order_by_ann()", spec.ann is not None),
+    ):
+        if used:
+            raise InvalidQuery(
+                f"{model}: distinct() and {what} do not combine: SELECT DISTINCT returns one "
+                "row per partition, in token order, and cannot sort them; sort client side"
+            )
+    if spec.per_partition_limit is not None:
+        raise InvalidQuery(
+            f"{model}: distinct() and per_partition_limit() do not combine: SELECT DISTINCT "
+            "already returns one row per partition; drop per_partition_limit()"
+        )
+    if spec.columns is not None:
+        raise InvalidQuery(
+            f"{model}: distinct() and only()/defer() do not combine: distinct() selects the "
+            "partition key and the static columns it names; name them in distinct(...) instead"
+        )
+    for column in spec.values or ():
+        check_distinct_column(schema, column, "values_list()")
+
+
 def check_select(schema: TableSchema, spec: QuerySpec) -> None:
     """Raise ``InvalidQuery`` for what Cassandra would refuse; nothing is sent."""
     model = schema.model_name
+    if spec.distinct is not None:
+        check_distinct(schema, spec)
     if spec.ann is not None:
         column = spec.ann[0]
         if spec.limit is None:
@@ -259,4 +326,12 @@ def check_key_only(schema: TableSchema, spec: QuerySpec, what: str, *, full: boo
         )
 
 
-__all__ = ["QuerySpec", "check_key_only", "check_select", "clustering_reasons", "filtering_reasons"]
+__all__ = [
+    "QuerySpec",
+    "check_distinct",
+    "check_distinct_column",
+    "check_key_only",
+    "check_select",
+    "clustering_reasons",
+    "filtering_reasons",
+]

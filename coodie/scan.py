@@ -298,6 +298,7 @@ class ScanPlan(Generic[T]):
                 (f"token({pk}) {op} ?", f"token({pk}) <= ?", *clauses),
                 per_partition_limit=spec.per_partition_limit is not None,
                 allow_filtering=allow_filtering,
+                distinct=spec.distinct is not None,
             )
             for op in (">=", ">")
         )

@@ -37,9 +37,14 @@ def ddl(conn: Connection, text: str) -> tuple[Connection, Request]:
 
 
 def sync_table_op(
-    model: type[DocumentBase], *, dry_run: bool = False, wait_for_indexes: float = 60.0
+    model: type[DocumentBase],
+    *,
+    dry_run: bool = False,
+    wait_for_indexes: float = 60.0,
+    options: bool = True,
 ) -> Operation[list[str]]:
-    """Create or extend the table; see the module docstring.
+    """Create or extend the table; see the module docstring.  ``options=False`` leaves
+    an existing table's options as they are (``sync_options_op`` does that part).
 
     An index added to a table that already holds rows is built in the background, and
     queries on it fail until it is built: the operation waits up to
@@ -84,11 +89,8 @@ def sync_table_op(
         statements.extend(
             cql.add_column(schema, keyspace, c) for c in schema.columns if c.db_name not in live
         )
-        if schema.options:  # only the options the model states are compared
-            options = yield from live_options_op(conn, keyspace, schema.table)
-            changed = option_changes(schema, options or {}, f"table {keyspace}.{schema.table}")
-            if changed:
-                statements.append(cql.alter_options(keyspace, schema.table, changed))
+        if options:
+            statements.extend((yield from _options_plan_op(schema, conn, keyspace)))
     wanted = [c for c in schema.columns if c.index is not None]
     pending: set[str] = set()
     if wanted:
@@ -191,6 +193,25 @@ def _rank(schema: TableSchema, column: Any) -> int:
 
 
 # -- table options ---------------------------------------------------------------------------
+
+
+def _options_plan_op(schema: TableSchema, conn: Connection, keyspace: str) -> Operation[list[str]]:
+    """The ALTER that brings the options the model states to the table (only those)."""
+    if not schema.options:
+        return []
+    live = yield from live_options_op(conn, keyspace, schema.table)
+    changed = option_changes(schema, live or {}, f"table {keyspace}.{schema.table}")
+    return [cql.alter_options(keyspace, schema.table, changed)] if changed else []
+
+
+def sync_options_op(model: type[DocumentBase]) -> Operation[list[str]]:
+    """ALTER an existing table's options where they differ from the model's stated ones;
+    returns the CQL run (empty when they agree)."""
+    schema, conn, keyspace = keyspace_of(model)
+    statements = yield from _options_plan_op(schema, conn, keyspace)
+    for text in statements:
+        yield ddl(conn, text)
+    return statements
 
 
 def live_options_op(
@@ -495,6 +516,7 @@ __all__ = [
     "drop_type_op",
     "live_options_op",
     "option_changes",
+    "sync_options_op",
     "sync_table_op",
     "sync_type_op",
 ]

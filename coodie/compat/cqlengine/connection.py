@@ -12,6 +12,7 @@ from typing import Any
 
 from cassandra import ConsistencyLevel
 from cassandra.cluster import (
+    _NOT_SET,
     EXEC_PROFILE_DEFAULT,
     Cluster,
     ExecutionProfile,
@@ -24,7 +25,7 @@ from ... import connection as core
 from .errors import CQLEngineException
 from .statements import BaseCQLStatement
 
-NOT_SET = object()
+NOT_SET = _NOT_SET  # the driver's "no timeout given", as cqlengine passes it
 DEFAULT_CONNECTION = object()  # cqlengine's marker for "the default connection"
 
 # Options that only the driver's legacy configuration takes (no execution profiles).
@@ -54,6 +55,23 @@ class Connection:
         self.cluster: Cluster | None = session.cluster if session is not None else None
 
     def setup(self, keyspace: str | None) -> None:
+        """Connect now, or with ``lazy_connect`` on first use (registered with coodie as
+        a connection made when a statement first needs it)."""
+        self.keyspace = keyspace
+        if keyspace:
+            from . import models
+
+            models.DEFAULT_KEYSPACE = keyspace
+        if self.lazy_connect and self.session is None:
+            core.register_lazy(self.name, self._connect)
+            return
+        self._connect()
+
+    def handle_lazy_connect(self) -> None:
+        if self.session is None:
+            core.get_connection(self.name)
+
+    def _connect(self) -> core.Connection:
         if self.session is None:
             options = dict(self.cluster_options)
             hosts = None if options.get("cloud") else self.hosts
@@ -73,12 +91,9 @@ class Connection:
                 profile.consistency_level = self.consistency
             else:
                 self.session.default_consistency_level = self.consistency
-        self.keyspace = keyspace
-        if keyspace:
-            from . import models
-
-            models.DEFAULT_KEYSPACE = keyspace
-        core.register(_CoreConnection(self.session, keyspace, name=self.name, owns_cluster=True))
+        return core.register(
+            _CoreConnection(self.session, self.keyspace, name=self.name, owns_cluster=True)
+        )
 
 
 def _legacy(session: Session) -> bool:
@@ -159,7 +174,13 @@ def set_default_connection(name: str) -> None:
     if name not in _connections:
         raise CQLEngineException(f"Connection name '{name}' doesn't exist in the registry.")
     _default = name
-    core.register(core.get_connection(name), default=True)
+    conn = _connections[name]
+    if conn.session is None and conn.lazy_connect:
+        if name != core.DEFAULT:
+            core.unregister(None)  # the previous default (closed unless named as well)
+            core.register_lazy(core.DEFAULT, lambda: core.get_connection(name))
+    else:
+        core.register(core.get_connection(name), default=True)
 
 
 def get_connection(name: Any = None) -> Connection:
@@ -207,13 +228,17 @@ def default() -> None:
 
 
 def get_session(connection: Any = None) -> Session:
-    session = get_connection(connection).session
+    conn = get_connection(connection)
+    conn.handle_lazy_connect()
+    session = conn.session
     assert session is not None
     return session
 
 
 def get_cluster(connection: Any = None) -> Cluster:
-    cluster = get_connection(connection).cluster
+    conn = get_connection(connection)
+    conn.handle_lazy_connect()
+    cluster = conn.cluster
     if cluster is None:
         raise CQLEngineException("Cluster not configured; call connection.setup() first")
     return cluster
@@ -242,8 +267,7 @@ def execute(
         query = SimpleStatement(query, consistency_level=consistency_level)
     elif consistency_level is not None:
         query.consistency_level = consistency_level
-    if timeout is not NOT_SET:
-        session_options["timeout"] = timeout
+    session_options["timeout"] = timeout
     return session.execute(query, params, **session_options)
 
 

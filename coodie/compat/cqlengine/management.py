@@ -10,8 +10,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from ... import schema_sync
+from ...schema import check_table_options
 from . import connection as conn
 from .errors import CQLEngineException
+from .models import table_options
 from .runner import run
 from .translate import translated
 
@@ -39,6 +41,9 @@ def _placed(model: Any, keyspace: str | None, connection: Any) -> Iterator[Any]:
         raise CQLEngineException("cannot create table from abstract model")
     schema = document.__coodie_schema__
     changes: dict[str, Any] = {}
+    options = check_table_options(table_options(model), schema.model_name)
+    if options != schema.options:  # __options__ changed since the class was made
+        changes["options"] = options
     if keyspace is not None:
         changes["keyspace"] = keyspace
     if connection is not None:
@@ -58,12 +63,29 @@ def _get_table_metadata(model: Any, connection: Any = None) -> Any:
 
 
 def sync_table(model: Any, keyspaces: Any = None, connections: Any = None) -> None:
-    """Create the table (and its user types), or add its missing columns and indexes."""
+    """Create the table (and its user types), or add its missing columns and indexes;
+    an existing table's options are brought to the model's by ``_update_options``."""
     _allowed()
     for connection in _connections(connections):
         for keyspace in keyspaces or [None]:
             with _placed(model, keyspace, connection) as document, translated(model):
-                run(schema_sync.sync_table_op(document))
+                existed = run(_table_exists_op(document))
+                run(schema_sync.sync_table_op(document, options=False))
+            if existed:
+                _update_options(model, connection, keyspace)
+
+
+def _table_exists_op(document: Any) -> Any:
+    schema, conn, keyspace = schema_sync.keyspace_of(document)
+    live = yield from schema_sync.live_options_op(conn, keyspace, schema.table)
+    return live is not None
+
+
+def _update_options(model: Any, connection: Any = None, keyspace: str | None = None) -> bool:
+    """ALTER the table's options that differ from the model's ``__options__``; True when
+    it did (cqlengine's name and answer)."""
+    with _placed(model, keyspace, connection) as document, translated(model):
+        return bool(run(schema_sync.sync_options_op(document)))
 
 
 def sync_type(ks_name: str, type_model: Any, connection: Any = None) -> None:

@@ -20,7 +20,7 @@ import pydantic
 from cassandra.metadata import protect_name
 
 from ... import fields as markers
-from ...document import DocumentBase, loaded_row, table_schema
+from ...document import DocumentBase, loaded_row, set_loaded_row, table_schema
 from ...exceptions import CoodieError
 from . import columns as cols
 from .connection import NOT_SET
@@ -446,10 +446,18 @@ class BaseModel:
     def _core_document(self) -> DocumentBase:
         """The core document with this instance's values, for a write.  A row whose key
         changed is a new row to the core (cqlengine inserts it whole)."""
-        document = type(self)._document
+        model: Any = type(self)
+        if self._connection:  # instance.using(connection=...)
+            model = placed(model, None, self._connection)
+        document = model._document
         assert document is not None
         doc = self._doc
         current = self._current
+        if doc is not None and type(doc) is not document and self._can_update():
+            moved = document.model_construct()
+            moved.__dict__.update(doc.__dict__)
+            set_loaded_row(moved, loaded_row(doc))
+            doc = self._doc = moved
         if doc is None or not self._can_update():
             doc = document.model_construct()
             doc.__dict__.clear()
@@ -743,8 +751,8 @@ def _build_document(
                     index=clustering.index(column),
                 )
             )
-        if column.index:
-            extra.append(markers.Indexed())
+        if column.index:  # a NamedTable's columns carry the index read from the table
+            extra.append(getattr(column, "index_marker", None) or markers.Indexed())
         if column.static:
             extra.append(markers.Static())
         if column.db_field is not None:
@@ -761,9 +769,7 @@ def _build_document(
         settings["keyspace"] = model.__keyspace__
     if model.__connection__:
         settings["connection"] = model.__connection__
-    options = dict(model.__options__ or {})
-    if model.__default_ttl__ is not None:
-        options["default_time_to_live"] = model.__default_ttl__
+    options = table_options(model)
     if options:
         settings["options"] = options
     base: type[DocumentBase] = _Document
@@ -795,11 +801,47 @@ def _build_document(
     return document
 
 
+def table_options(model: Any) -> dict[str, Any]:
+    """The model's ``__options__`` as the core takes them.  cqlengine writes each value
+    into the CQL as given, so ``"0.5"`` and ``"3600"`` are numbers there: here too."""
+    options: dict[str, Any] = {}
+    for name, value in (model.__options__ or {}).items():
+        if isinstance(value, str) and name.lower() != "comment":
+            for kind in (int, float):
+                try:
+                    value = kind(value)
+                    break
+                except ValueError:
+                    pass
+        options[name] = value
+    if model.__default_ttl__ is not None:
+        options.setdefault("default_time_to_live", model.__default_ttl__)
+    return options
+
+
 def _write_time(value: Any) -> Any:
     """cqlengine's ``timestamp()`` also takes a timedelta: that long from now."""
     if isinstance(value, dt.timedelta):
         return dt.datetime.now(dt.timezone.utc) + value
     return value
+
+
+_PLACED: dict[tuple[Any, str | None, str | None], Any] = {}
+
+
+def placed(model: Any, keyspace: str | None, connection: str | None) -> Any:
+    """The model as it is in another keyspace or on another connection (``using()``),
+    made once per combination."""
+    key = (model, keyspace, connection)
+    found = _PLACED.get(key)
+    if found is None:
+        attrs: dict[str, Any] = {}
+        if keyspace:
+            attrs["__keyspace__"] = keyspace
+        if connection:
+            attrs["__connection__"] = connection
+        found = _PLACED[key] = _clone_model_class(model, attrs)
+    return found
 
 
 def _clone_model_class(model: Any, attrs: dict[str, Any]) -> Any:

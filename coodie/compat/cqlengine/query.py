@@ -37,7 +37,7 @@ from .errors import (
 )
 from .functions import MaxTimeUUID, MinTimeUUID
 from .mapping import FILTER_OPERATORS, UPDATE_OPERATORS
-from .operators import BaseWhereOperator
+from .operators import BaseWhereOperator, EqualsOperator
 from .runner import run
 from .statements import (
     BaseCQLStatement,
@@ -99,6 +99,16 @@ class AbstractQueryableColumn:
 
 class ColumnQueryEvaluator(AbstractQueryableColumn):
     pass
+
+
+class ResultObject(dict[str, Any]):
+    """A row of a ``NamedTable`` (no model): a dict whose keys also read as attributes."""
+
+    def __getattr__(self, item: str) -> Any:
+        try:
+            return self[item]
+        except KeyError:
+            raise AttributeError(item) from None
 
 
 class BatchType:
@@ -245,18 +255,16 @@ class ModelQuerySet:
     _batch: Any = None
     _timeout: Any = NOT_SET
     _connection: Any = None
+    _keyspace: str | None = None
     _empty = False
-    _where: list[WhereClause] = []
+    _where: list[WhereClause] = []  # each is replaced by a new list, never changed
+    _only_fields: list[str] = []
+    _defer_fields: frozenset[str] = frozenset()
+    _distinct_fields: list[str] | None = None
 
     def __init__(self, model: Any) -> None:
         self.model = model
-        document = model._document
-        base = model._polymorphic_base
-        if model._is_polymorphic and base is not None and base._document is not None:
-            # cqlengine reads a subclass through its table: rows of every kind come back
-            # (and raise PolymorphicModelException) unless the discriminator is filtered.
-            document = base._document
-        self._core: QuerySetBase[Any] = _CoreQuerySet(document).limit(DEFAULT_LIMIT)
+        self._core: QuerySetBase[Any] = _CoreQuerySet(_query_document(model)).limit(DEFAULT_LIMIT)
         self._result_cache: list[Any] | None = None
         self._values_list: tuple[tuple[str, ...], bool] | None = None
 
@@ -296,6 +304,8 @@ class ModelQuerySet:
             value = value.uuid()
         core_op = FILTER_OPERATORS.get(op, "eq") if op else "eq"
         if core_op == "in":
+            if not isinstance(value, (list, tuple)):
+                raise QueryException("IN queries must use a list/tuple value")
             value = [column.to_core(column.validate(v)) for v in value]
         elif core_op in ("contains", "contains_key"):
             inner = (
@@ -327,12 +337,18 @@ class ModelQuerySet:
             suffix = str(arg.operator.symbol).lower()
             filters[name if suffix == "eq" else f"{name}__{suffix}"] = arg.value
             where.append(arg)
+        deferred = set(self._defer_fields)
         for key, value in kwargs.items():
             filters[key] = value
-            where.append(self._clause(key, value))
+            clause = self._clause(key, value)
+            where.append(clause)
+            if "__" not in key and isinstance(clause.operator, EqualsOperator):
+                deferred.add(clause.field)  # cqlengine does not select what = fixes
         converted = dict(self._convert(k, v) for k, v in filters.items())
         with translated(self.model):
-            return self._clone(self._core.find(**converted), _where=where)
+            return self._clone(
+                self._core.find(**converted), _where=where, _defer_fields=frozenset(deferred)
+            )
 
     def _clause(self, key: str, value: Any) -> WhereClause:
         """cqlengine's record of a keyword filter (``_convert`` has checked it)."""
@@ -386,12 +402,50 @@ class ModelQuerySet:
         return self._clone(self._core.allow_filtering())
 
     def only(self, fields: Any) -> ModelQuerySet:
+        if self._only_fields:
+            raise QueryException("QuerySet already has 'only' fields defined")
+        names = self._field_names(fields)
         with translated(self.model):
-            return self._clone(self._core.only(*fields))
+            return self._clone(self._core.only(*fields), _only_fields=names)
 
     def defer(self, fields: Any) -> ModelQuerySet:
+        names = self._field_names(fields)
         with translated(self.model):
-            return self._clone(self._core.defer(*fields))
+            return self._clone(
+                self._core.defer(*fields), _defer_fields=self._defer_fields | set(names)
+            )
+
+    def _field_names(self, fields: Any) -> list[str]:
+        columns = self.model._columns
+        missing = [f for f in fields if f not in columns]
+        if missing:
+            raise QueryException(
+                f"Can't resolve fields {', '.join(missing)} in {self.model.__name__}"
+            )
+        return [columns[f].db_field_name for f in fields]
+
+    def _select_fields(self) -> list[str]:
+        """The columns cqlengine would name in its SELECT (``[]`` for ``*``); an empty
+        choice is an error, as in cqlengine.  The core selects the keys too."""
+        if not (self._defer_fields or self._only_fields):
+            return []
+        fields = [c.db_field_name for c in self.model._columns.values()]
+        if self._defer_fields:
+            fields = [f for f in fields if f not in self._defer_fields]
+            if not fields:
+                fields = [c.db_field_name for c in self.model._partition_keys.values()]
+        if self._only_fields:
+            fields = [f for f in fields if f in self._only_fields]
+        if not fields:
+            raise QueryException(
+                f'No fields in select query. Only fields: "{",".join(self._only_fields)}", '
+                f'defer fields: "{",".join(sorted(self._defer_fields))}"'
+            )
+        return fields
+
+    @property
+    def _limit(self) -> int | None:
+        return 0 if self._empty else self._core.spec.limit
 
     def values_list(self, *fields: str, **kwargs: Any) -> ModelQuerySet:
         flat = bool(kwargs.pop("flat", False))
@@ -409,7 +463,7 @@ class ModelQuerySet:
         return self._clone(self._core.consistency(level), _consistency=level)
 
     def timeout(self, seconds: Any) -> ModelQuerySet:
-        return self._clone(self._core.timeout(seconds), _timeout=seconds)
+        return self._clone(_timeout=seconds)
 
     def ttl(self, ttl: Any) -> ModelQuerySet:
         return self._clone(_ttl=ttl)
@@ -439,28 +493,33 @@ class ModelQuerySet:
     def using(self, keyspace: str | None = None, connection: str | None = None) -> ModelQuerySet:
         if connection and self._batch is not None:
             raise CQLEngineException("Cannot specify the connection on model in batch mode.")
-        clone = self
-        if keyspace or connection:
-            from .models import _clone_model_class
+        return self._clone(
+            _keyspace=keyspace or self._keyspace, _connection=connection or self._connection
+        )
 
-            attrs: dict[str, Any] = {}
-            if keyspace:
-                attrs["__keyspace__"] = keyspace
-            if connection:
-                attrs["__connection__"] = connection
-            model = _clone_model_class(self.model, attrs)
-            clone = self._clone(_connection=connection or self._connection)
-            clone.model = model
-            clone._core = _CoreQuerySet(model._document, self._core.spec)
-        return clone
+    def _target(self) -> QuerySetBase[Any]:
+        """The core queryset, on the keyspace and connection given by ``using()`` (or set
+        on the queryset, as subclasses of ``ModelQuerySet`` do)."""
+        if not (self._keyspace or self._connection):
+            return self._core
+        from .models import placed
+
+        model = placed(self.model, self._keyspace, self._connection)
+        return _CoreQuerySet(_query_document(model), self._core.spec)
 
     # -- reads ------------------------------------------------------------------------------------
 
     def _rows(self) -> list[Any]:
+        if self._only_fields:
+            self._select_fields()  # cqlengine's check of an empty choice
+        if self._batch is not None:
+            raise CQLEngineException(
+                "Only inserts, updates, and deletes are available in batch mode"
+            )
         if self._empty:
             return []
         with translated(self.model):
-            docs = run(core_query.all_op(self._core))
+            docs = run(core_query.all_op(self._target()), self._timeout)
         if self._values_list is not None:
             names, flat = self._values_list
             columns = [self.model._columns[n] for n in names]
@@ -513,7 +572,7 @@ class ModelQuerySet:
         if self._empty:
             return 0
         with translated(self.model):  # cqlengine counts every row: limit() is not applied
-            return run(core_query.count_op(self._core.limit(None)))
+            return run(core_query.count_op(self._target().limit(None)), self._timeout)
 
     # -- writes -----------------------------------------------------------------------------------
 
@@ -558,18 +617,28 @@ class ModelQuerySet:
             return
         options = _write_options(self)
         with translated(self.model):
-            run(core_query.update_op(self._core.limit(None), changes, **options))
+            run(core_query.update_op(self._target().limit(None), changes, **options), self._timeout)
 
     def delete(self) -> None:
         options = _write_options(self, ttl=False)
         with translated(self.model):
-            run(core_query.delete_op(self._core.limit(None), **options))
+            run(core_query.delete_op(self._target().limit(None), **options), self._timeout)
 
     def __str__(self) -> str:
         return str(self._core)
 
     def __repr__(self) -> str:
         return f"<ModelQuerySet of {self.model.__name__}>"
+
+
+def _query_document(model: Any) -> Any:
+    """The core document a model's queries read: for a polymorphic subclass, its base's
+    (cqlengine reads a subclass through its table: rows of every kind come back, and
+    raise ``PolymorphicModelException``, unless the discriminator is filtered on)."""
+    base = model._polymorphic_base
+    if model._is_polymorphic and base is not None and base._document is not None:
+        return base._document
+    return model._document
 
 
 def _write_options(source: Any, *, ttl: bool = True, conditions: bool = True) -> dict[str, Any]:
@@ -640,11 +709,8 @@ class DMLQuery:
 
     def _options(self, *, ttl: bool = True, conditions: bool = True) -> dict[str, Any]:
         options = _write_options(self, ttl=ttl, conditions=conditions)
-        if self._batch is None:  # a batch has its own consistency and timeout
-            if self._consistency is not None:
-                options["consistency"] = self._consistency
-            if self._timeout is not NOT_SET and self._timeout is not None:
-                options["timeout"] = self._timeout
+        if self._batch is None and self._consistency is not None:  # a batch has its own
+            options["consistency"] = self._consistency
         return options
 
     def save(self) -> None:
@@ -674,11 +740,11 @@ class DMLQuery:
         with translated(self.model):
             if self._if_not_exists:
                 options.pop("timestamp", None)
-                result = run(insert_op(doc, **options))
+                result = run(insert_op(doc, **options), self._timeout)
                 if not result.applied:
                     raise LWTException(result.row or {})
             else:
-                run(save_op(doc, **options))
+                run(save_op(doc, **options), self._timeout)
 
     def update(self) -> None:
         """UPDATE what changed (a set value, or a cell set to None: deleted)."""
@@ -702,7 +768,7 @@ class DMLQuery:
         if not changes:
             return
         with translated(self.model):
-            run(update_op(doc, changes, self._options()))
+            run(update_op(doc, changes, self._options()), self._timeout)
 
     def _static_only(self) -> bool:
         """cqlengine writes only the static columns of a row whose clustering key is unset."""
@@ -720,7 +786,7 @@ class DMLQuery:
         }
         if statics:
             with translated(self.model):
-                run(update_op(doc, statics, self._options()))
+                run(update_op(doc, statics, self._options()), self._timeout)
 
     def _save_counters(self) -> None:
         """Each counter changes by what it moved since it was read (``"c" = "c" + ?``)."""
@@ -745,7 +811,7 @@ class DMLQuery:
         options = self._options(ttl=False)
         options.pop("timestamp", None)
         with translated(self.model):
-            run(update_op(doc, {}, {**changes, **options}))
+            run(update_op(doc, {}, {**changes, **options}), self._timeout)
         for n in counters:
             doc.__dict__[n] = current.get(n) or 0
 
@@ -753,7 +819,7 @@ class DMLQuery:
         instance = self._instance()
         doc = instance._core_document()
         with translated(self.model):
-            run(delete_op(doc, **self._options(ttl=False)))
+            run(delete_op(doc, **self._options(ttl=False)), self._timeout)
         instance._is_persisted = False
 
 
@@ -771,4 +837,5 @@ __all__ = [
     "ModelQuerySet",
     "MultipleObjectsReturned",
     "QueryException",
+    "ResultObject",
 ]

@@ -6,11 +6,14 @@ count or inspect statements.  The shim drives the core's operations with the cor
 runner and this one ``execute`` step: the request is prepared and bound by the core
 connection, then handed to ``connection.execute`` (looked up at call time, so that a
 patch sees it), which calls ``Session.execute`` with the bound statement.
+
+Later pages of a read are fetched by the driver's result (``fetch_next_page``), as
+cqlengine reads them: one statement per query, whatever its number of pages.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from ...execution import AnyRequest, BatchRequest, Operation
 from ...execution import run as core_run
@@ -19,7 +22,15 @@ from . import connection as cqlengine_connection
 T = TypeVar("T")
 
 
-def _through_execute(conn: Any, request: AnyRequest) -> Any:
+class _LastPage(NamedTuple):
+    """A result whose paging state the driver did not give (a patched ``execute``)."""
+
+    current_rows: Any
+    column_names: Any
+    paging_state: None = None
+
+
+def _through_execute(conn: Any, request: AnyRequest, timeout: Any) -> Any:
     statement, params, kwargs = conn.statement(request, conn.prepared_for(request))
     if not hasattr(statement, "query_string"):  # cqlengine's statements show their CQL
         statement.query_string = (
@@ -27,16 +38,34 @@ def _through_execute(conn: Any, request: AnyRequest) -> Any:
             if not isinstance(request, BatchRequest)
             else "\n".join(["BEGIN BATCH", *(r.cql for r in request.requests), "APPLY BATCH;"])
         )
-    timeout = kwargs.pop("timeout", cqlengine_connection.NOT_SET)
-    result = cqlengine_connection.execute(
+    given = kwargs.pop("timeout", cqlengine_connection.NOT_SET)
+    if timeout is cqlengine_connection.NOT_SET:
+        timeout = given
+    return cqlengine_connection.execute(
         statement, params, timeout=timeout, connection=conn.name, **kwargs
     )
-    return conn.rows(result)
 
 
-def run(operation: Operation[T]) -> T:
-    """Drive a core operation, each request through ``connection.execute``."""
-    return core_run(operation, _through_execute)
+def run(operation: Operation[T], timeout: Any = cqlengine_connection.NOT_SET) -> T:
+    """Drive a core operation, each request through ``connection.execute``; ``timeout``
+    is cqlengine's (``None`` for none, ``NOT_SET`` for the session's default)."""
+    pages: dict[bytes, Any] = {}  # paging state -> the driver result that continues it
+
+    def step(conn: Any, request: AnyRequest) -> Any:
+        state = getattr(request, "paging_state", None)
+        result = pages.pop(state, None) if state is not None else None
+        if result is not None:
+            result.fetch_next_page()
+        else:
+            result = _through_execute(conn, request, timeout)
+        state = getattr(result, "paging_state", None)
+        if isinstance(state, bytes):
+            pages[state] = result
+        elif state is not None:
+            return _LastPage(result.current_rows, result.column_names)
+        return conn.rows(result)
+
+    return core_run(operation, step)
 
 
 __all__ = ["run"]
