@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
@@ -141,8 +141,12 @@ def run(operation: Operation[T], execute: Callable[[Connection, AnyRequest], Any
         return done.value  # type: ignore[no-any-return]
 
 
-async def arun(operation: Operation[T]) -> T:
-    """Drive an operation on the running asyncio loop; errors are raised inside it."""
+async def arun(
+    operation: Operation[T],
+    execute: Callable[[Connection, AnyRequest], Awaitable[Any]] | None = None,
+) -> T:
+    """Drive an operation on the running asyncio loop; errors are raised inside it.
+    ``execute`` sends one request (default: the connection's ``execute_async``)."""
     try:
         conn, request = next(operation)
         while True:
@@ -155,7 +159,9 @@ async def arun(operation: Operation[T]) -> T:
                 conn, request = operation.send(None)
                 continue
             try:
-                result = await conn.execute_async(request)
+                result = await (
+                    conn.execute_async(request) if execute is None else execute(conn, request)
+                )
             except Exception as exc:
                 conn, request = operation.throw(exc)
             else:

@@ -22,9 +22,9 @@ from typing_extensions import Self
 
 from . import cql
 from .clauses import Condition, Token, parse_assignments, parse_filters
-from .connection import Connection
+from .connection import Connection, get_connection
 from .document import DocumentBase, rows_to_documents, table_of, table_schema, target
-from .exceptions import DocumentNotFound, InvalidQuery, MultipleDocumentsFound
+from .exceptions import ConfigurationError, DocumentNotFound, InvalidQuery, MultipleDocumentsFound
 from .execution import Operation, Request, check_timeout
 from .restrictions import QuerySpec, check_distinct_column, check_key_only, check_select
 from .schema import Column, TableSchema
@@ -206,8 +206,33 @@ class QuerySetBase(Generic[T]):
 
     # -- statements ---------------------------------------------------------------------------
 
+    def using(self, *, keyspace: str | None = None, connection: str | None = None) -> Self:
+        """Run this query in another keyspace or on another registered connection than
+        the model's (the same table there), e.g. to copy rows between clusters."""
+        for name, value in (("keyspace", keyspace), ("connection", connection)):
+            if value is not None and (not isinstance(value, str) or not value):
+                raise InvalidQuery(f"using({name}=...) takes a name, not {value!r}")
+        return self._with(
+            keyspace=keyspace or self._spec.keyspace,
+            connection=connection or self._spec.connection,
+        )
+
+    def _target(self) -> tuple[TableSchema, Connection, str]:
+        spec = self._spec
+        if spec.keyspace is None and spec.connection is None:
+            return target(self._model)
+        schema = table_schema(self._model)
+        conn = get_connection(spec.connection or schema.connection)
+        keyspace = spec.keyspace or schema.keyspace or conn.keyspace
+        if keyspace is None:
+            raise ConfigurationError(
+                f"{schema.model_name} has no keyspace: pass using(keyspace=...) or set "
+                "Settings.keyspace on the model"
+            )
+        return schema, conn, cql.table_ref(keyspace, schema.table)
+
     def _statement(self, *, count: bool = False) -> tuple[Connection, str, list[Any]]:
-        schema, conn, ref = target(self._model)
+        schema, conn, ref = self._target()
         spec = self._spec
         conditions, allow_filtering = with_discriminator(schema, spec)
         clauses = tuple(c.clause(schema) for c in conditions)
@@ -501,7 +526,7 @@ def delete_op(
     if_exists: bool = False,
     if_conditions: Mapping[str, Any] | None = None,
 ) -> Operation[None]:
-    schema, conn, ref = target(qs.model)
+    schema, conn, ref = qs._target()
     spec = qs.spec
     _refuse_every_kind(schema, "delete()")
     lwt = conditional(schema, "delete()", if_exists, if_conditions)
@@ -536,7 +561,7 @@ def update_op(
     if_exists: bool = False,
     if_conditions: Mapping[str, Any] | None = None,
 ) -> Operation[None]:
-    schema, conn, ref = target(qs.model)
+    schema, conn, ref = qs._target()
     spec = qs.spec
     _refuse_every_kind(schema, "update()")
     lwt = conditional(schema, "update()", if_exists, if_conditions)

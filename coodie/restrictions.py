@@ -34,6 +34,8 @@ class QuerySpec:
     consistency: Any = None
     timeout: float | None = None
     fetch_size: int | None = None
+    keyspace: str | None = None  # using(): another keyspace or connection than the model's
+    connection: str | None = None
 
 
 def _restrictions(spec: QuerySpec) -> dict[str, list[Condition]]:

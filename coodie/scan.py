@@ -38,7 +38,6 @@ from typing import Any, Generic, Literal, TypeVar, Union
 
 from . import cql
 from .connection import Connection
-from .document import target
 from .exceptions import InvalidQuery
 from .execution import Operation, Request, arun, run
 from .query import QuerySetBase, stable_repr, with_discriminator
@@ -260,7 +259,7 @@ class ScanPlan(Generic[T]):
         checkpoint: ScanCheckpoint | bytes | None = None,
     ) -> None:
         self.concurrency = _concurrency(concurrency)
-        schema, conn, ref = target(qs.model)
+        schema, conn, ref = qs._target()
         spec = qs.spec
         model = schema.model_name
         for cond in spec.conditions:

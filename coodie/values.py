@@ -90,10 +90,13 @@ def unknown_field(schema: TableSchema, name: str, what: str = "field") -> str:
     return f"{schema.model_name} has no {what} {name!r}{hint} (fields: {', '.join(schema.by_name)})"
 
 
-def key_values(schema: TableSchema, values: dict[str, Any]) -> list[Any]:
-    """The driver values of the primary key in ``values`` (a document's ``__dict__``)."""
+def key_values(
+    schema: TableSchema, values: dict[str, Any], *, partition_only: bool = False
+) -> list[Any]:
+    """The driver values of the primary key in ``values`` (a document's ``__dict__``), or
+    of its partition key alone."""
     out = []
-    for column in schema.primary_key:
+    for column in schema.partition_key if partition_only else schema.primary_key:
         value = values.get(column.name)
         if value is None:
             raise InvalidQuery(

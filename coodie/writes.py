@@ -219,11 +219,10 @@ def _row_clauses(
 ) -> tuple[tuple[str, ...], list[Any]]:
     """WHERE clauses and values for a write of ``columns``: the partition key alone when
     they are all static (Cassandra refuses clustering restrictions then), else the row."""
-    keys = key_values(schema, doc.__dict__)
     if schema.clustering and all(c.kind == "static" for c in columns):
-        n = len(schema.partition_key)
-        return schema.key_clauses[:n], keys[:n]
-    return schema.key_clauses, keys
+        n = len(schema.partition_key)  # the clustering key may be unset then
+        return schema.key_clauses[:n], key_values(schema, doc.__dict__, partition_only=True)
+    return schema.key_clauses, key_values(schema, doc.__dict__)
 
 
 _INEXACT = frozenset({float, decimal.Decimal})

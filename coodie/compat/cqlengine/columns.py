@@ -68,10 +68,34 @@ class Column:
 
     # Columns compare by declaration order, as cqlengine's do.
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Column) and self.position == other.position
+        if isinstance(other, Column):
+            return self.position == other.position
+        return NotImplemented
 
-    def __lt__(self, other: Column) -> bool:
-        return self.position < other.position
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, Column):
+            return self.position != other.position
+        return NotImplemented
+
+    def __lt__(self, other: object) -> bool:
+        if isinstance(other, Column):
+            return self.position < other.position
+        return NotImplemented
+
+    def __le__(self, other: object) -> bool:
+        if isinstance(other, Column):
+            return self.position <= other.position
+        return NotImplemented
+
+    def __gt__(self, other: object) -> bool:
+        if isinstance(other, Column):
+            return self.position > other.position
+        return NotImplemented
+
+    def __ge__(self, other: object) -> bool:
+        if isinstance(other, Column):
+            return self.position >= other.position
+        return NotImplemented
 
     def __hash__(self) -> int:
         return id(self)
@@ -542,7 +566,7 @@ class Tuple(BaseCollectionColumn):
 
     def from_core(self, value: Any) -> Any:
         if value is None:
-            return ()
+            return None
         return tuple(t.from_core(v) for t, v in zip(self.types, value, strict=False))
 
 

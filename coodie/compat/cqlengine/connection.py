@@ -8,6 +8,8 @@ execution profile.  ``session`` and ``cluster`` are readable module attributes.
 
 from __future__ import annotations
 
+import contextlib
+from collections import defaultdict
 from typing import Any
 
 from cassandra import ConsistencyLevel
@@ -17,6 +19,7 @@ from cassandra.cluster import (
     Cluster,
     ExecutionProfile,
     Session,
+    UserTypeDoesNotExist,
     _ConfigMode,
 )
 from cassandra.query import SimpleStatement, dict_factory
@@ -119,6 +122,24 @@ class _CoreConnection(core.Connection):
 _connections: dict[str, Connection] = {}
 _default: str | None = None
 
+# The user types the models use, by keyspace (None: the default keyspace), by name.
+udt_by_keyspace: defaultdict[str | None, dict[str, Any]] = defaultdict(dict)
+
+
+def register_udt(keyspace: str | None, type_name: str, klass: Any, connection: Any = None) -> None:
+    udt_by_keyspace[keyspace][type_name] = klass
+
+
+def _register_known_types(cluster: Any) -> None:
+    """Register the recorded user types with a driver cluster (its raw reads then build
+    the classes); the shim's own reads do not need it."""
+    from . import models
+
+    for keyspace, types in udt_by_keyspace.items():
+        for type_name, klass in types.items():
+            with contextlib.suppress(UserTypeDoesNotExist):
+                cluster.register_user_type(keyspace or models.DEFAULT_KEYSPACE, type_name, klass)
+
 
 def _name(connection: Any) -> str:
     if connection is None or connection is DEFAULT_CONNECTION:
@@ -144,7 +165,9 @@ def register_connection(
     global _default
     if name in _connections:
         raise CQLEngineException(f"Connection name '{name}' already exists")
-    if session is not None and (hosts or cluster_options):
+    if session is not None and (
+        hosts or cluster_options or consistency is not None or lazy_connect or retry_connect
+    ):
         raise CQLEngineException(
             "Session configuration arguments and 'session' argument are mutually exclusive"
         )

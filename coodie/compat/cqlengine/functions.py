@@ -52,6 +52,10 @@ class _TimeUUIDBound(BaseQueryFunction):
             raise ValidationError("datetime instance is required")
         super().__init__(value)
 
+    def update_context(self, ctx: dict[str, Any]) -> None:
+        """The time in epoch milliseconds, as cqlengine binds it."""
+        ctx[str(self.context_id)] = round(self._seconds() * 1000)
+
     def _seconds(self) -> float:
         value = self.value
         if value.tzinfo is None:
@@ -80,12 +84,33 @@ class MaxTimeUUID(_TimeUUIDBound):
 class Token(CoreToken, BaseQueryFunction):
     """``Model.objects.filter(pk__token__gt=Token(value))``: compares partition tokens."""
 
+    _columns: list[Any] | None
+
     def __init__(self, *values: Any) -> None:
         if len(values) == 1 and isinstance(values[0], (list, tuple)):
             values = tuple(values[0])
         CoreToken.__init__(self, *values)
         object.__setattr__(self, "value", list(values))  # the core's Token is frozen
         object.__setattr__(self, "context_id", None)
+        object.__setattr__(self, "_columns", None)
+
+    def set_columns(self, columns: Any) -> None:
+        """The partition key columns, which convert the values (cqlengine's protocol)."""
+        object.__setattr__(self, "_columns", list(columns))
+
+    def get_context_size(self) -> int:
+        return len(self.value)
+
+    def __str__(self) -> str:
+        first = self.context_id or 0
+        marks = ", ".join(f"%({first + i})s" for i in range(len(self.value)))
+        return f"token({marks})"
+
+    def update_context(self, ctx: dict[str, Any]) -> None:
+        columns = self._columns or [None] * len(self.value)
+        first = self.context_id or 0
+        for i, (column, value) in enumerate(zip(columns, self.value, strict=False)):
+            ctx[str(first + i)] = value if column is None else column.to_database(value)
 
 
 __all__ = [

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from cassandra.metadata import protect_name
+
 from ... import schema_sync
+from ...exceptions import DefinitionError, SchemaMismatch
 from ...schema import check_table_options
 from . import connection as conn
 from .errors import CQLEngineException
 from .models import table_options
-from .runner import run
+from .runner import run_schema as run
 from .translate import translated
 
 CQLENG_ALLOW_SCHEMA_MANAGEMENT = "CQLENG_ALLOW_SCHEMA_MANAGEMENT"
+
+log = logging.getLogger(__name__)
 
 
 def _allowed() -> None:
@@ -41,7 +47,10 @@ def _placed(model: Any, keyspace: str | None, connection: Any) -> Iterator[Any]:
         raise CQLEngineException("cannot create table from abstract model")
     schema = document.__coodie_schema__
     changes: dict[str, Any] = {}
-    options = check_table_options(table_options(model), schema.model_name)
+    try:
+        options = check_table_options(table_options(model), schema.model_name)
+    except DefinitionError as exc:  # cqlengine's KeyError for an option Cassandra lacks
+        raise KeyError(f"Invalid table option: {exc}") from None
     if options != schema.options:  # __options__ changed since the class was made
         changes["options"] = options
     if keyspace is not None:
@@ -56,19 +65,55 @@ def _placed(model: Any, keyspace: str | None, connection: Any) -> Iterator[Any]:
         document.__coodie_schema__ = schema
 
 
+def _get_index_name_by_column(table: Any, column_name: str) -> str | None:
+    """The name of the index on a column, from the driver's table metadata."""
+    quoted = protect_name(column_name)
+    for index in table.indexes.values():
+        if dict(index.index_options).get("target") in (quoted, f"values({quoted})"):
+            return str(index.name)
+    return None
+
+
 def _get_table_metadata(model: Any, connection: Any = None) -> Any:
     """The driver's metadata of the model's table (tests and tools read it)."""
     cluster = conn.get_cluster(connection)
     return cluster.metadata.keyspaces[model._get_keyspace()].tables[model._raw_column_family_name()]
 
 
+def _check_model(model: Any) -> None:
+    from .models import BaseModel
+
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise CQLEngineException("Models must be derived from base Model.")
+    if model.__abstract__:
+        raise CQLEngineException("cannot create table from abstract model")
+
+
+@contextmanager
+def _differences_as_cqlengine_reports_them(what: str, keys: set[str]) -> Iterator[None]:
+    """cqlengine refuses a change of the primary key and only logs a warning for a
+    column whose type differs from the model's (it never retypes columns either)."""
+    try:
+        yield
+    except SchemaMismatch as exc:
+        if any("key column" in d or d.split(" ", 1)[0] in keys for d in exc.differences):
+            raise CQLEngineException(str(exc)) from None
+        log.warning("%s has column(s) differing from the model %s: %s", *what.split("|"), exc)
+
+
 def sync_table(model: Any, keyspaces: Any = None, connections: Any = None) -> None:
     """Create the table (and its user types), or add its missing columns and indexes;
     an existing table's options are brought to the model's by ``_update_options``."""
     _allowed()
+    _check_model(model)
+    keys = {c.db_field_name for c in model._primary_keys.values()}
     for connection in _connections(connections):
         for keyspace in keyspaces or [None]:
-            with _placed(model, keyspace, connection) as document, translated(model):
+            with (
+                _placed(model, keyspace, connection) as document,
+                _differences_as_cqlengine_reports_them(f"Table {model.__name__}|type", keys),
+                translated(model),
+            ):
                 existed = run(_table_exists_op(document))
                 run(schema_sync.sync_table_op(document, options=False))
             if existed:
@@ -91,7 +136,10 @@ def _update_options(model: Any, connection: Any = None, keyspace: str | None = N
 def sync_type(ks_name: str, type_model: Any, connection: Any = None) -> None:
     _allowed()
     core = type_model._core_type()
-    with translated():
+    with (
+        _differences_as_cqlengine_reports_them(f"Type {type_model.type_name()}|user type", set()),
+        translated(),
+    ):
         run(
             schema_sync.sync_type_op(
                 core,

@@ -186,7 +186,7 @@ QUERYSET_METHODS = MappingProxyType(
         "update": "update",
         "delete": "delete",
         "create": "Model(...).save()",
-        "distinct": "values_list of the partition key",
+        "distinct": "distinct",
     }
 )
 """Queryset and model methods -> their coodie spelling."""

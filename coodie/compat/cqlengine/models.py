@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
+from collections.abc import Iterator
 from copy import deepcopy
 from typing import Annotated, Any, ClassVar, Optional
 
 import pydantic
+from cassandra.cqltypes import _cqltypes
 from cassandra.metadata import protect_name
 
 from ... import fields as markers
@@ -150,6 +152,8 @@ class BaseModel:
     _discriminator_column_name: ClassVar[str | None] = None
     _discriminator_map: ClassVar[dict[Any, Any]] = {}
     _table_name: ClassVar[str | None] = None
+    _partition_key_index: ClassVar[dict[str, int]] = {}
+    _routing_types: ClassVar[tuple[Any, ...] | None] = None
 
     # cqlengine's per-write options, set by ttl(), timestamp(), iff(), batch(), ...
     _ttl: Any = None
@@ -303,23 +307,6 @@ class BaseModel:
     def _as_dict(self) -> dict[str, Any]:
         return {n: c.to_database(getattr(self, n, None)) for n, c in self._columns.items()}
 
-    @property
-    def pk(self) -> Any:
-        """The partition key's value: a tuple when it has several columns."""
-        keys = self._partition_keys
-        if len(keys) == 1:
-            return getattr(self, next(iter(keys)))
-        return tuple(getattr(self, k) for k in keys)
-
-    @pk.setter
-    def pk(self, value: Any) -> None:
-        keys = self._partition_keys
-        if len(keys) == 1:
-            setattr(self, next(iter(keys)), value)
-        else:
-            for name, part in zip(keys, value, strict=True):
-                setattr(self, name, part)
-
     # -- class-level helpers -----------------------------------------------------------------
 
     @classmethod
@@ -363,6 +350,14 @@ class BaseModel:
             name = name[-48:].lower().lstrip("_")
         cls._table_name = name
         return name
+
+    @classmethod
+    def _routing_key_from_values(cls, pk_values: list[Any], protocol_version: int) -> Any:
+        """The serialized partition key parts the driver routes a statement by."""
+        types = cls._routing_types
+        if types is None:
+            return None
+        return [t.to_binary(v, protocol_version) for t, v in zip(types, pk_values, strict=True)]
 
     @classmethod
     def _get_keyspace(cls) -> str | None:
@@ -443,12 +438,14 @@ class BaseModel:
 
     # -- the bridge to the core ----------------------------------------------------------------
 
-    def _core_document(self) -> DocumentBase:
+    def _core_document(self, connection: str | None = None) -> DocumentBase:
         """The core document with this instance's values, for a write.  A row whose key
         changed is a new row to the core (cqlengine inserts it whole)."""
         model: Any = type(self)
-        if self._connection:  # instance.using(connection=...)
-            model = placed(model, None, self._connection)
+        connection = connection or self._connection or self.__connection__
+        moved = placement(model, None, connection, resolved=True)
+        if moved is not None:  # using(), or __keyspace__/__connection__ set since
+            model = placed(model, *moved)
         document = model._document
         assert document is not None
         doc = self._doc
@@ -476,7 +473,9 @@ class BaseModel:
         """A loaded core document -> a model instance (its ``__init__`` runs, as on load in
         cqlengine), remembered as persisted."""
         klass = getattr(type(doc), "__shim__", cls)
-        if klass is not cls and not issubclass(klass, cls):
+        if klass is not cls and issubclass(cls, klass):  # cls: a clone placed elsewhere
+            klass = cls
+        elif klass is not cls and not issubclass(klass, cls):
             raise PolymorphicModelException(f"{klass.__name__} is not a subclass of {cls.__name__}")
         values = doc.__dict__
         loaded = loaded_row(doc)
@@ -546,12 +545,49 @@ class BaseModel:
         self._stamp_kind("save")
         self.validate()
         self._dml(if_not_exists=self._if_not_exists).save()
+        return self._written()
+
+    def _written(self) -> BaseModel:
         self._set_persisted()
         self._timestamp = None
         return self
 
     def update(self, **values: Any) -> BaseModel:
         """Set and write the given columns (or, with none, what changed)."""
+        self._prepare_update(values)
+        self._dml().update()
+        return self._written()
+
+    def delete(self) -> None:
+        self._dml().delete()
+
+    # -- the asyncio forms (coodie's addition; cqlengine has none) -----------------------------
+
+    async def async_save(self) -> BaseModel:
+        """``await instance.async_save()``: ``save()`` on the asyncio loop."""
+        self._stamp_kind("save")
+        self.validate()
+        await self._dml(if_not_exists=self._if_not_exists).async_save()
+        return self._written()
+
+    async def async_update(self, **values: Any) -> BaseModel:
+        self._prepare_update(values)
+        await self._dml().async_update()
+        return self._written()
+
+    async def async_delete(self) -> None:
+        await self._dml().async_delete()
+
+    @classmethod
+    async def async_create(cls, **kwargs: Any) -> Any:
+        cls._check_create(kwargs)
+        return await cls.objects.async_create(**kwargs)
+
+    @classmethod
+    async def async_get(cls, *args: Any, **kwargs: Any) -> Any:
+        return await cls.objects.async_get(*args, **kwargs)
+
+    def _prepare_update(self, values: dict[str, Any]) -> None:
         for name, value in values.items():
             column = self._columns.get(name)
             if column is None:
@@ -566,22 +602,19 @@ class BaseModel:
             setattr(self, name, value)
         self._stamp_kind("update")
         self.validate()
-        self._dml().update()
-        self._set_persisted()
-        self._timestamp = None
-        return self
-
-    def delete(self) -> None:
-        self._dml().delete()
 
     # -- class-level shortcuts ------------------------------------------------------------------
 
     @classmethod
     def create(cls, **kwargs: Any) -> Any:
-        extra = set(kwargs) - set(cls._columns)
+        cls._check_create(kwargs)
+        return cls.objects.create(**kwargs)
+
+    @classmethod
+    def _check_create(cls, kwargs: dict[str, Any]) -> None:
+        extra = set(kwargs) - cls._columns.keys()
         if extra:
             raise ValidationError(f"Incorrect columns passed: {extra}")
-        return cls.objects.create(**kwargs)
 
     @classmethod
     def all(cls) -> Any:
@@ -701,6 +734,18 @@ class ModelMetaClass(type):
         attrs["_table_name"] = None
         for key, column in defined.items():
             attrs[key] = ColumnDescriptor(column)
+        partition_names = list(attrs["_partition_keys"])
+        if len(partition_names) == 1:
+            attrs["pk"] = attrs[partition_names[0]]
+        elif partition_names:
+            attrs["pk"] = _composite_pk(partition_names)
+        # What the driver needs to route a statement: each partition column's position.
+        routed = attrs.get("__compute_routing_key__", True)
+        attrs["_partition_key_index"] = (
+            {c.db_field_name: i for i, c in enumerate(partition)} if routed else {}
+        )
+        types = tuple(_cqltypes.get(str(c.db_type)) for c in partition)
+        attrs["_routing_types"] = types if routed and None not in types else None
 
         # Per-model exceptions: subclasses of the first parent's, as cqlengine's are.
         dne = next((b.DoesNotExist for b in bases if hasattr(b, "DoesNotExist")), None)
@@ -716,7 +761,29 @@ class ModelMetaClass(type):
         klass = super().__new__(mcs, name, bases, attrs)
         if not is_abstract:
             klass._document = _build_document(klass, partition, clustering)  # type: ignore[attr-defined]
+        for user_type in {u: None for c in defined.values() for u in _user_types(c)}:
+            user_type.register_for_keyspace(klass._get_keyspace())  # type: ignore[attr-defined]
         return klass
+
+
+def _composite_pk(names: list[str]) -> property:
+    """``pk`` of a model whose partition key has several columns: a tuple."""
+
+    def get(self: Any) -> tuple[Any, ...]:
+        return tuple(getattr(self, n) for n in names)
+
+    def set_(self: Any, value: Any) -> None:
+        for name, part in zip(names, value, strict=True):
+            setattr(self, name, part)
+
+    return property(get, set_)
+
+
+def _user_types(column: cols.Column) -> Iterator[Any]:
+    if isinstance(column, cols.UserDefinedType):
+        yield column.user_type
+    for inner in getattr(column, "types", None) or column.sub_types:
+        yield from _user_types(inner)
 
 
 def _find_polymorphic_base(bases: tuple[type, ...]) -> Any:
@@ -779,6 +846,7 @@ def _build_document(
         and not model._is_polymorphic_base
         and polymorphic_base is not None
         and polymorphic_base._document is not None
+        and model.__discriminator_value__ is not None  # else a table of its own, as a base
     ):
         base = polymorphic_base._document
         settings = {"discriminator": model.__discriminator_value__}
@@ -824,6 +892,27 @@ def _write_time(value: Any) -> Any:
     if isinstance(value, dt.timedelta):
         return dt.datetime.now(dt.timezone.utc) + value
     return value
+
+
+def placement(
+    model: Any,
+    keyspace: str | None,
+    connection: str | None,
+    *,
+    resolved: bool = False,
+    document: Any = None,
+) -> tuple[str | None, str | None] | None:
+    """Where a statement of ``model`` goes, when that is not where its table was
+    described: ``using()`` names another keyspace or connection, or the application
+    changed ``__keyspace__``/``__connection__`` after the class was made (cqlengine reads
+    them at each statement).  ``None``: as described."""
+    keyspace = keyspace or model.__keyspace__
+    if not resolved:  # an instance's connection is resolved by the instance
+        connection = connection or model.__connection__
+    schema = table_schema(document or model._document)
+    if keyspace == schema.keyspace and connection == schema.connection:
+        return None
+    return keyspace, connection
 
 
 _PLACED: dict[tuple[Any, str | None, str | None], Any] = {}

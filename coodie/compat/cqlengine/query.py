@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ from ... import query as core_query
 from ...batch import BatchBase
 from ...clauses import Token
 from ...connection import get_connection
-from ...execution import Request
+from ...execution import Operation, Request
 from ...query import QuerySetBase
 from ...writes import delete_op, insert_op, save_op, update_op
 from . import columns as cols
@@ -38,11 +38,12 @@ from .errors import (
 from .functions import MaxTimeUUID, MinTimeUUID
 from .mapping import FILTER_OPERATORS, UPDATE_OPERATORS
 from .operators import BaseWhereOperator, EqualsOperator
-from .runner import run
+from .runner import arun, run
 from .statements import (
     BaseCQLStatement,
     CounterUpdateClause,
     IsNotNullClause,
+    SelectStatement,
     UpdateStatement,
     WhereClause,
 )
@@ -181,20 +182,41 @@ class BatchQuery:
         self._callbacks.append((fn, args, kwargs))
 
     def execute(self) -> None:
-        if self._executed and self.warn_multiple_exec:
-            import warnings
+        self._before_execute()
+        if len(self._core) and not self._core.executed:
+            with translated():
+                run(self._core._execute_op())
+        self._after_execute()
 
+    async def async_execute(self) -> None:
+        """``await batch.async_execute()``; ``async with BatchQuery() as b:`` runs it."""
+        self._before_execute()
+        if len(self._core) and not self._core.executed:
+            with translated():
+                await arun(self._core._execute_op())
+        self._after_execute()
+
+    async def __aenter__(self) -> BatchQuery:
+        self._context_entered = True
+        return self
+
+    async def __aexit__(self, kind: Any, value: Any, tb: Any) -> None:
+        if kind is not None and not self._execute_on_exception:
+            return
+        await self.async_execute()
+
+    def _before_execute(self) -> None:
+        if self._executed and self.warn_multiple_exec:
             message = "Batch executed multiple times."
             if self._context_entered:
                 message += (
                     " If using the batch as a context manager, there is no need to call "
                     "execute directly."
                 )
-            warnings.warn(message, stacklevel=2)
+            warnings.warn(message, stacklevel=3)
         self._executed = True
-        if len(self._core) and not self._core.executed:
-            with translated():
-                run(self._core._execute_op())
+
+    def _after_execute(self) -> None:
         self._core = BatchBase(
             self.batch_type or "LOGGED", consistency=self._consistency, timeout=self._timeout
         )
@@ -353,7 +375,19 @@ class ModelQuerySet:
     def _clause(self, key: str, value: Any) -> WhereClause:
         """cqlengine's record of a keyword filter (``_convert`` has checked it)."""
         name, _, op = key.partition("__")
-        if name == "pk" and not op.startswith("token"):
+        if name == "pk" and op.startswith("token"):
+            if not isinstance(value, Token):
+                raise QueryException(
+                    "Virtual column 'pk__token' may only be compared to Token() values"
+                )
+            keys = list(self.model._partition_keys.values())
+            if hasattr(value, "set_columns"):
+                value.set_columns(keys)
+            field = "token({})".format(", ".join(f'"{c.db_field_name}"' for c in keys))
+            suffix = op.partition("__")[2] or "eq"
+            operator = BaseWhereOperator.get_operator(suffix)()
+            return WhereClause(field, operator, value, quote_field=False)
+        if name == "pk":
             name = next(iter(self.model._primary_keys))
         column = self.model._columns.get(name)
         field = column.db_field_name if column is not None else name
@@ -443,6 +477,25 @@ class ModelQuerySet:
             )
         return fields
 
+    def distinct(self, distinct_fields: Any = None) -> ModelQuerySet:
+        """One row per partition (``SELECT DISTINCT``): the partition key, or the given
+        partition key and static columns."""
+        names = list(distinct_fields or self.model._partition_keys)
+        with translated(self.model):
+            return self._clone(self._core.distinct(*names), _distinct_fields=names)
+
+    def _select_query(self) -> SelectStatement:
+        """cqlengine's description of this query as a statement object (for tools and
+        logs; the query itself runs through the core)."""
+        return SelectStatement(
+            self.model.column_family_name(),
+            fields=self._select_fields(),
+            where=self._where,
+            limit=self._limit,
+            allow_filtering=self._core.spec.allow_filtering,
+            distinct_fields=self._distinct_fields,
+        )
+
     @property
     def _limit(self) -> int | None:
         return 0 if self._empty else self._core.spec.limit
@@ -474,6 +527,8 @@ class ModelQuerySet:
     def batch(self, batch: Any) -> ModelQuerySet:
         if batch is not None and not isinstance(batch, BatchQuery):
             raise CQLEngineException("batch_obj must be a BatchQuery instance or None")
+        if self._connection:
+            raise CQLEngineException("Cannot specify a connection on model in batch mode.")
         return self._clone(_batch=batch)
 
     def if_not_exists(self) -> ModelQuerySet:
@@ -493,23 +548,37 @@ class ModelQuerySet:
     def using(self, keyspace: str | None = None, connection: str | None = None) -> ModelQuerySet:
         if connection and self._batch is not None:
             raise CQLEngineException("Cannot specify the connection on model in batch mode.")
-        return self._clone(
+        clone = self._clone(
             _keyspace=keyspace or self._keyspace, _connection=connection or self._connection
         )
+        if keyspace:  # as in cqlengine, the queryset's model is the model in that keyspace
+            from .models import placed
+
+            clone.model = placed(self.model, keyspace, None)
+        return clone
 
     def _target(self) -> QuerySetBase[Any]:
         """The core queryset, on the keyspace and connection given by ``using()`` (or set
         on the queryset, as subclasses of ``ModelQuerySet`` do)."""
-        if not (self._keyspace or self._connection):
-            return self._core
-        from .models import placed
+        from .models import placement
 
-        model = placed(self.model, self._keyspace, self._connection)
-        return _CoreQuerySet(_query_document(model), self._core.spec)
+        batch = self._batch
+        connection = batch._connection if batch is not None and batch._connection else None
+        moved = placement(
+            self.model, self._keyspace, connection or self._connection, document=self._core.model
+        )
+        if moved is None:
+            return self._core
+        keyspace, connection = moved
+        return self._core.using(
+            keyspace=keyspace, connection=cqlengine_connection._name(connection)
+        )
 
     # -- reads ------------------------------------------------------------------------------------
+    # Each read and write is an operation run blocking (``count()``) or on the asyncio
+    # loop (``await async_count()``), so that the two forms cannot drift apart.
 
-    def _rows(self) -> list[Any]:
+    def _rows_op(self) -> Operation[list[Any]]:
         if self._only_fields:
             self._select_fields()  # cqlengine's check of an empty choice
         if self._batch is not None:
@@ -519,7 +588,7 @@ class ModelQuerySet:
         if self._empty:
             return []
         with translated(self.model):
-            docs = run(core_query.all_op(self._target()), self._timeout)
+            docs = yield from core_query.all_op(self._target())
         if self._values_list is not None:
             names, flat = self._values_list
             columns = [self.model._columns[n] for n in names]
@@ -531,6 +600,9 @@ class ModelQuerySet:
             ]
         from_core = self.model._from_core
         return [from_core(d) for d in docs]
+
+    def _rows(self) -> list[Any]:
+        return run(self._rows_op(), self._timeout)
 
     def _fill(self) -> list[Any]:
         if self._result_cache is None:
@@ -557,26 +629,69 @@ class ModelQuerySet:
         rows = self._fill()
         return rows[0] if rows else None
 
-    def get(self, *args: Any, **kwargs: Any) -> Any:
+    def _get_op(self, args: Any, kwargs: Any) -> Operation[Any]:
         query = self.filter(*args, **kwargs) if args or kwargs else self
-        rows = query.limit(2)._rows() if query._values_list is None else query._rows()
+        if query._values_list is None:
+            query = query.limit(2)
+        rows = yield from query._rows_op()
         if not rows:
             raise self.model.DoesNotExist(f"Object not found in database: {kwargs or args}")
         if len(rows) > 1:
             raise self.model.MultipleObjectsReturned(f"Multiple objects found for {kwargs or args}")
         return rows[0]
 
-    def count(self) -> int:
-        if self._result_cache is not None:
-            return len(self._result_cache)
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        return run(self._get_op(args, kwargs), self._timeout)
+
+    def _count_op(self) -> Operation[int]:
         if self._empty:
             return 0
         with translated(self.model):  # cqlengine counts every row: limit() is not applied
-            return run(core_query.count_op(self._target().limit(None)), self._timeout)
+            return (yield from core_query.count_op(self._target().limit(None)))
+
+    def count(self) -> int:
+        if self._result_cache is not None:
+            return len(self._result_cache)
+        return run(self._count_op(), self._timeout)
+
+    # -- the asyncio forms (coodie's addition; cqlengine has none) --------------------------------
+
+    async def async_all(self) -> list[Any]:
+        """``await Model.objects.filter(...).async_all()``: the rows, as a list."""
+        if self._result_cache is None:
+            self._result_cache = await arun(self._rows_op(), self._timeout)
+        return list(self._result_cache)
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        """``async for m in Model.objects.filter(...)``."""
+        for row in await self.async_all():
+            yield row
+
+    async def async_first(self) -> Any:
+        rows = await self.async_all()
+        return rows[0] if rows else None
+
+    async def async_get(self, *args: Any, **kwargs: Any) -> Any:
+        return await arun(self._get_op(args, kwargs), self._timeout)
+
+    async def async_count(self) -> int:
+        if self._result_cache is not None:
+            return len(self._result_cache)
+        return await arun(self._count_op(), self._timeout)
+
+    async def async_create(self, **kwargs: Any) -> Any:
+        return await self._new(kwargs).async_save()
+
+    async def async_update(self, **values: Any) -> None:
+        await arun(self._update_op(values), self._timeout)
+
+    async def async_delete(self) -> None:
+        await arun(self._delete_op(), self._timeout)
 
     # -- writes -----------------------------------------------------------------------------------
 
-    def create(self, **kwargs: Any) -> Any:
+    def _new(self, kwargs: dict[str, Any]) -> Any:
+        """A new instance carrying this queryset's write options (``create``)."""
         instance = self.model(**kwargs)
         instance._batch = self._batch
         instance._ttl = self._ttl
@@ -587,9 +702,18 @@ class ModelQuerySet:
         instance._timestamp = self._timestamp
         instance._timeout = self._timeout
         instance._connection = self._connection
-        return instance.save()
+        return instance
+
+    def create(self, **kwargs: Any) -> Any:
+        return self._new(kwargs).save()
 
     def update(self, **values: Any) -> None:
+        run(self._update_op(values), self._timeout)
+
+    def delete(self) -> None:
+        run(self._delete_op(), self._timeout)
+
+    def _update_op(self, values: dict[str, Any]) -> Operation[None]:
         changes: dict[str, Any] = {}
         for key, value in values.items():
             name, _, op = key.partition("__")
@@ -605,7 +729,21 @@ class ModelQuerySet:
                 if core_op is None:
                     raise ValidationError(f"Unknown update operator: {op}")
                 if op == "discard" or (op == "remove" and isinstance(column, cols.Map)):
+                    if not isinstance(value, (set, frozenset)):
+                        raise ValidationError(
+                            f"{self.model.__name__}.{name}__{op} takes a set of map keys, "
+                            f"not {type(value).__name__}"
+                        )
                     value = {column.key_col.to_core(k) for k in value}
+                elif op == "update" and isinstance(column, cols.Map) and isinstance(value, dict):
+                    # cqlengine sets each key; a key set to None is removed
+                    gone = {column.key_col.to_core(k) for k, v in value.items() if v is None}
+                    kept = {k: v for k, v in value.items() if v is not None}
+                    if gone:
+                        changes[f"{name}__remove"] = gone
+                    if not kept:
+                        continue
+                    value = column.to_core(column.validate(kept))
                 elif isinstance(column, cols.BaseContainerColumn):
                     value = column.to_core(column.validate(value))
                 changes[f"{name}__{core_op}"] = value
@@ -617,15 +755,26 @@ class ModelQuerySet:
             return
         options = _write_options(self)
         with translated(self.model):
-            run(core_query.update_op(self._target().limit(None), changes, **options), self._timeout)
+            yield from core_query.update_op(self._target().limit(None), changes, **options)
 
-    def delete(self) -> None:
+    def _delete_op(self) -> Operation[None]:
         options = _write_options(self, ttl=False)
         with translated(self.model):
-            run(core_query.delete_op(self._target().limit(None), **options), self._timeout)
+            yield from core_query.delete_op(self._target().limit(None), **options)
 
     def __str__(self) -> str:
         return str(self._core)
+
+    def __eq__(self, other: object) -> bool:
+        """cqlengine's: the same filters (in any order)."""
+        if not isinstance(other, ModelQuerySet):
+            return NotImplemented
+        return len(self._where) == len(other._where) and all(w in other._where for w in self._where)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         return f"<ModelQuerySet of {self.model.__name__}>"
@@ -650,8 +799,16 @@ def _write_options(source: Any, *, ttl: bool = True, conditions: bool = True) ->
         out["ttl"] = source._ttl
     if source._timestamp is not None:
         out["timestamp"] = _write_time(source._timestamp)
-    if source._batch is not None:
-        out["batch"] = source._batch._core
+    batch = source._batch
+    if batch is not None:
+        out["batch"] = batch._core
+        if (
+            batch.timestamp is not None
+            and "timestamp" not in out
+            and not (source._if_exists or source._conditional or source._if_not_exists)
+            and not source.model._has_counter
+        ):  # BatchQuery(timestamp=...): each of its writes carries that time
+            out["timestamp"] = _write_time(batch.timestamp)
     if conditions:
         if source._if_exists:
             out["if_exists"] = True
@@ -702,6 +859,11 @@ class DMLQuery:
         self._batch = batch
         return self
 
+    def _batch_connection(self) -> str | None:
+        """A ``BatchQuery(connection=...)`` decides where its writes go."""
+        batch = self._batch
+        return batch._connection if batch is not None and batch._connection else None
+
     def _instance(self) -> Any:
         if self.instance is None:
             raise CQLEngineException("DML Query instance attribute is None")
@@ -713,7 +875,28 @@ class DMLQuery:
             options["consistency"] = self._consistency
         return options
 
+    # Each write is an operation (a generator of the core's requests): ``save()`` runs
+    # it blocking, through ``connection.execute``; ``async_save()`` on the asyncio loop.
+
     def save(self) -> None:
+        run(self.save_op(), self._timeout)
+
+    def update(self) -> None:
+        run(self.update_op(), self._timeout)
+
+    def delete(self) -> None:
+        run(self.delete_op(), self._timeout)
+
+    async def async_save(self) -> None:
+        await arun(self.save_op(), self._timeout)
+
+    async def async_update(self) -> None:
+        await arun(self.update_op(), self._timeout)
+
+    async def async_delete(self) -> None:
+        await arun(self.delete_op(), self._timeout)
+
+    def save_op(self) -> Operation[None]:
         """INSERT a new row (or the row at a changed key), UPDATE a loaded one."""
         instance = self._instance()
         if instance._has_counter:
@@ -721,43 +904,61 @@ class DMLQuery:
                 "'create' and 'save' actions on Counters are deprecated. It will be "
                 "disallowed in 4.0. Use the 'update' mechanism instead.",
                 DeprecationWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-            self._save_counters()
+            yield from self._save_counters()
             return
         if not instance._can_update() and self._static_only():
-            self._write_statics()
+            yield from self._write_statics()
             return
         if not instance._can_update():  # defaults written now are part of the row
             for name, column in instance._columns.items():
                 if column.has_default and instance._current.get(name) is not None:
                     instance._explicit.add(name)
-        doc = instance._core_document()
+        doc = instance._core_document(self._batch_connection())
         if instance._can_update() and (self._if_exists or self._conditional):
-            self._update_changed(doc)
+            yield from self._update_changed(doc)
             return
         options = self._options(conditions=False)
         with translated(self.model):
             if self._if_not_exists:
                 options.pop("timestamp", None)
-                result = run(insert_op(doc, **options), self._timeout)
+                result = yield from insert_op(doc, **options)
                 if not result.applied:
                     raise LWTException(result.row or {})
-            else:
-                run(save_op(doc, **options), self._timeout)
+                return
+            fresh = not instance._can_update()
+            yield from save_op(doc, **options)
+            if fresh:  # cqlengine deletes the cells a new instance sets to None
+                nulled = {
+                    name: None
+                    for name, column in instance._columns.items()
+                    if not column.is_primary_key
+                    and name in instance._explicit
+                    and column._val_is_null(instance._current.get(name))
+                }
+                if nulled:
+                    options.pop("ttl", None)
+                    yield from update_op(doc, nulled, options)
 
-    def update(self) -> None:
+    def update_op(self) -> Operation[None]:
         """UPDATE what changed (a set value, or a cell set to None: deleted)."""
         instance = self._instance()
         if instance._has_counter:
-            self._save_counters()
-            return
-        if self._static_only():
-            self._write_statics()
-            return
-        self._update_changed(instance._core_document())
+            yield from self._save_counters()
+        elif self._static_only():
+            yield from self._write_statics()
+        else:
+            yield from self._update_changed(instance._core_document(self._batch_connection()))
 
-    def _update_changed(self, doc: Any) -> None:
+    def delete_op(self) -> Operation[None]:
+        instance = self._instance()
+        doc = instance._core_document(self._batch_connection())
+        with translated(self.model):
+            yield from delete_op(doc, **self._options(ttl=False))
+        instance._is_persisted = False
+
+    def _update_changed(self, doc: Any) -> Operation[None]:
         instance = self._instance()
         values = doc.__dict__
         changes = {
@@ -768,7 +969,7 @@ class DMLQuery:
         if not changes:
             return
         with translated(self.model):
-            run(update_op(doc, changes, self._options()), self._timeout)
+            yield from update_op(doc, changes, self._options())
 
     def _static_only(self) -> bool:
         """cqlengine writes only the static columns of a row whose clustering key is unset."""
@@ -776,9 +977,9 @@ class DMLQuery:
         keys = instance._clustering_keys
         return bool(keys) and all(instance._current.get(k) is None for k in keys)
 
-    def _write_statics(self) -> None:
+    def _write_statics(self) -> Operation[None]:
         instance = self._instance()
-        doc = instance._core_document()
+        doc = instance._core_document(self._batch_connection())
         statics = {
             name: doc.__dict__[name]
             for name, column in instance._columns.items()
@@ -786,9 +987,9 @@ class DMLQuery:
         }
         if statics:
             with translated(self.model):
-                run(update_op(doc, statics, self._options()), self._timeout)
+                yield from update_op(doc, statics, self._options())
 
-    def _save_counters(self) -> None:
+    def _save_counters(self) -> Operation[None]:
         """Each counter changes by what it moved since it was read (``"c" = "c" + ?``)."""
         instance = self._instance()
         counters = [n for n, c in instance._columns.items() if isinstance(c, cols.Counter)]
@@ -811,16 +1012,9 @@ class DMLQuery:
         options = self._options(ttl=False)
         options.pop("timestamp", None)
         with translated(self.model):
-            run(update_op(doc, {}, {**changes, **options}), self._timeout)
+            yield from update_op(doc, {}, {**changes, **options})
         for n in counters:
             doc.__dict__[n] = current.get(n) or 0
-
-    def delete(self) -> None:
-        instance = self._instance()
-        doc = instance._core_document()
-        with translated(self.model):
-            run(delete_op(doc, **self._options(ttl=False)), self._timeout)
-        instance._is_persisted = False
 
 
 __all__ = [

@@ -13,9 +13,11 @@ cqlengine reads them: one statement per query, whatever its number of pages.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, NamedTuple, TypeVar
 
-from ...execution import AnyRequest, BatchRequest, Operation
+from ...execution import AnyRequest, BatchRequest, Operation, Request
+from ...execution import arun as core_arun
 from ...execution import run as core_run
 from . import connection as cqlengine_connection
 
@@ -68,4 +70,32 @@ def run(operation: Operation[T], timeout: Any = cqlengine_connection.NOT_SET) ->
     return core_run(operation, step)
 
 
-__all__ = ["run"]
+async def arun(operation: Operation[T], timeout: Any = cqlengine_connection.NOT_SET) -> T:
+    """Drive a core operation on the running asyncio loop (the shim's asyncio API).
+
+    Requests go straight to the driver's asynchronous execution: ``connection.execute``
+    is blocking, so it is not on this path.  ``timeout`` is cqlengine's: ``NOT_SET``
+    keeps the request's own (or the session's default)."""
+    if timeout is cqlengine_connection.NOT_SET or timeout is None:
+        return await core_arun(operation)
+
+    def step(conn: Any, request: AnyRequest) -> Any:
+        return conn.execute_async(dataclasses.replace(request, timeout=timeout))
+
+    return await core_arun(operation, step)
+
+
+def run_schema(operation: Operation[T]) -> T:
+    """Drive a schema operation: its DDL goes through ``connection.execute``, as
+    cqlengine's does, while its reads of ``system_schema`` go straight to the driver
+    (cqlengine reads the driver's metadata there, which sends no statement)."""
+
+    def step(conn: Any, request: AnyRequest) -> Any:
+        if isinstance(request, Request) and request.cql.startswith("SELECT "):
+            return conn.execute(request)
+        return conn.rows(_through_execute(conn, request, cqlengine_connection.NOT_SET))
+
+    return core_run(operation, step)
+
+
+__all__ = ["arun", "run", "run_schema"]

@@ -107,8 +107,12 @@ class BaseUserType:
         self._explicit.clear()
 
     @classmethod
-    def register_for_keyspace(cls, keyspace: str, connection: Any = None) -> None:
-        """cqlengine registers the class with the driver; coodie converts values itself."""
+    def register_for_keyspace(cls, keyspace: str | None, connection: Any = None) -> None:
+        """Recorded in ``connection.udt_by_keyspace`` as cqlengine does; coodie converts
+        the values itself, so the driver's own UDT mapping is left alone."""
+        from . import connection as cqlengine_connection
+
+        cqlengine_connection.register_udt(keyspace, cls.type_name(), cls, connection)
 
     @classmethod
     def type_name(cls) -> str:
