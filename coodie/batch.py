@@ -119,7 +119,7 @@ class BatchBase:
         result = yield self._connection, request
         if self._conditional:
             row = lwt_row(result)
-            if row is not None and not next(iter(row.values())):
+            if row is not None and next(iter(row.values()), True) is False:
                 self._done.clear()
                 raise LWTFailed(
                     "the batch was not applied: a condition of its writes did not hold "

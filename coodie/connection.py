@@ -278,9 +278,10 @@ def get_connection(name: str | None = None) -> Connection:
     try:
         return _connections[key]
     except KeyError:
-        connect = _lazy.pop(key, None)
+        connect = _lazy.get(key)
         if connect is not None:
-            made = connect()
+            made = connect()  # a failure leaves it lazy: the next use tries again
+            _lazy.pop(key, None)
             _connections[key] = made
             return made
         if key == DEFAULT:

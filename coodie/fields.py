@@ -92,6 +92,9 @@ class Indexed(Marker):
     ``"org.apache.cassandra.index.sasi.SASIIndex"`` (ranges and ``LIKE``).
     ``on`` says what of a collection is indexed: ``"values"`` (default), ``"keys"`` or
     ``"entries"`` for maps; frozen collections are always indexed whole.
+    ``managed=False`` declares an index made outside coodie (by an operator, a migration
+    tool): queries may filter on the column, and ``sync_table`` neither creates it nor
+    checks it (cqlengine's ``custom_index=True``).
     """
 
     name: str | None = None
@@ -100,6 +103,7 @@ class Indexed(Marker):
     # equality, and markers that differ only in options must not share an entry.
     options: Mapping[str, str] | None = None
     on: Literal["values", "keys", "entries", "full"] | None = None
+    managed: bool = True
 
     def __post_init__(self) -> None:
         if self.options is not None:

@@ -78,6 +78,7 @@ class Index:
     target: str  # as system_schema.indexes shows it: "col", "values(col)", "full(col)"
     using: str | None
     options: Mapping[str, str] | None
+    managed: bool = True  # False: made outside coodie; sync_table leaves it alone
 
     @property
     def custom(self) -> bool:
@@ -541,7 +542,9 @@ def _index(marker: Indexed, table: str, column: str, ctype: ColumnType, where: s
     using = marker.using
     if using is not None and (using.lower() == "sai" or "storageattached" in using.lower()):
         using = "sai"  # one spelling, so that every check recognises SAI the same way
-    return Index(name=name, target=target, using=using, options=marker.options)
+    return Index(
+        name=name, target=target, using=using, options=marker.options, managed=marker.managed
+    )
 
 
 def add_cql_checks(fields: Mapping[str, FieldInfo]) -> bool:

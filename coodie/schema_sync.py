@@ -91,7 +91,7 @@ def sync_table_op(
         )
         if options:
             statements.extend((yield from _options_plan_op(schema, conn, keyspace)))
-    wanted = [c for c in schema.columns if c.index is not None]
+    wanted = [c for c in schema.columns if c.index is not None and c.index.managed]
     pending: set[str] = set()
     if wanted:
         # Index names are unique per keyspace, not per table: read them all.

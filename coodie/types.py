@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from cassandra.util import Duration as DriverDuration
+from cassandra.util import Time as DriverTime
 from pydantic import BaseModel
 
 from .exceptions import DefinitionError, ValidationError
@@ -193,6 +194,7 @@ _DEFAULT_CQL: dict[Any, str] = {
     ipaddress.IPv6Address: "inet",
     dt.timedelta: "duration",
     DriverDuration: "duration",
+    DriverTime: "time",  # the driver's time of day, to the nanosecond
 }
 
 _SCALAR_CONVERTERS: dict[Any, tuple[Converter | None, Converter | None]] = {
@@ -219,7 +221,7 @@ _COMPATIBLE: dict[str, tuple[Any, ...]] = {
     "timeuuid": (uuid.UUID,),
     "timestamp": (dt.datetime,),
     "date": (dt.date,),
-    "time": (dt.time,),
+    "time": (dt.time, DriverTime),
     "duration": (dt.timedelta, DriverDuration),
     "decimal": (decimal.Decimal,),
     "inet": (str,),  # an address as text; ipaddress types map to inet by default

@@ -647,3 +647,62 @@ async def test_aio_init_coodie_in_running_loop(
         await coodie.aio.close_coodie("aio")
     assert conn.cluster.is_shutdown
     assert get_connection() is connection
+
+
+# -- using(): one query elsewhere -------------------------------------------------------------
+
+
+async def test_using_runs_one_query_in_another_keyspace_or_connection(
+    api: Api,
+    keyspace: str,
+    other_keyspace: str,
+    connection: Connection,
+    registry: dict[str, Connection],
+) -> None:
+    table = unique("placed")
+
+    class Here(api.Document):  # type: ignore[misc,name-defined]
+        id: Annotated[int, PrimaryKey()]
+        n: int = 0
+
+        class Settings:
+            name = table
+
+    class There(api.Document):  # type: ignore[misc,name-defined]
+        id: Annotated[int, PrimaryKey()]
+        n: int = 0
+
+        class Settings:
+            name = table
+            keyspace = other_keyspace
+
+    await api.wait(Here.sync_table())
+    await api.wait(There.sync_table())
+    await api.wait(Here(id=1, n=1).save())
+    await api.wait(There(id=2, n=2).save())
+
+    elsewhere = Here.objects().using(keyspace=other_keyspace)
+    assert [d.id for d in await api.wait(elsewhere.all())] == [2]
+    assert await api.wait(elsewhere.count()) == 1
+    assert [d.id for d in await api.wait(Here.objects().all())] == [1]  # unchanged
+    await api.wait(Here.find(id=2).using(keyspace=other_keyspace).update(n=20))
+    assert {
+        (r.id, r.n)
+        for r in connection.session.execute(f'SELECT id, n FROM "{other_keyspace}"."{table}"')
+    } == {(2, 20)}
+    await api.wait(Here.find(id=2).using(keyspace=other_keyspace).delete())
+    assert raw_ids(connection.session, other_keyspace, table) == set()
+    assert raw_ids(connection.session, keyspace, table) == {1}
+
+    # A registered connection whose keyspace is the other one.
+    await api.wait(
+        api.module.init_coodie(hosts=cluster_hosts(), keyspace=other_keyspace, name="second")
+    )
+    await api.wait(There(id=3, n=3).save())
+    assert [d.id for d in await api.wait(Here.objects().using(connection="second").all())] == [3]
+
+    for bad in ({"keyspace": ""}, {"connection": 5}):
+        with pytest.raises(InvalidQuery, match=r"using\("):
+            Here.objects().using(**bad)
+    with pytest.raises(ConfigurationError, match="no connection named 'nowhere'"):
+        await api.wait(Here.objects().using(connection="nowhere").all())

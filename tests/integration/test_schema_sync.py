@@ -1014,3 +1014,29 @@ async def test_sync_table_waits_for_a_new_index_on_a_populated_table(
     # Right after sync_table returns, the index answers (no ReadFailure while it builds).
     reds = await api.wait(After.find(color="red").all())
     assert len(reds) == 30
+
+
+async def test_an_index_made_elsewhere_is_used_but_never_created(
+    api: Api, keyspace: str, connection: Connection
+) -> None:
+    """``Indexed(managed=False)``: cqlengine's ``custom_index=True``."""
+    table = unique("ext")
+
+    class External(api.Document):  # type: ignore[misc,name-defined]
+        id: Annotated[int, PrimaryKey()]
+        code: Annotated[str, Indexed(managed=False)] = ""
+
+        class Settings:
+            name = table
+
+    statements = await api.wait(External.sync_table())
+    assert len(statements) == 1 and statements[0].startswith("CREATE TABLE")
+    assert live_indexes(connection.session, keyspace, table) == {}
+    connection.session.execute(f'CREATE INDEX {table}_code ON "{keyspace}"."{table}" (code)')
+    wait_until_built(connection.session, keyspace, table)
+    await api.wait(External(id=1, code="a").save())
+    await api.wait(External(id=2, code="b").save())
+    # Filtered without allow_filtering(): the index serves it; a re-sync leaves it alone.
+    assert [d.id for d in await api.wait(External.find(code="b").all())] == [2]
+    assert await api.wait(External.sync_table()) == []
+    assert set(live_indexes(connection.session, keyspace, table)) == {f"{table}_code"}

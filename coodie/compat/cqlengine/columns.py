@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import ipaddress
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from copy import deepcopy
@@ -23,7 +24,7 @@ from cassandra.util import Duration as DriverDuration
 from ... import fields as markers
 from ...types import utc
 from . import mapping
-from .errors import ValidationError
+from .errors import ValidationError, ValueRefused
 
 _UTC = dt.timezone.utc
 
@@ -216,6 +217,18 @@ Bytes = Blob
 class Inet(Column):
     db_type = "inet"
 
+    def validate(self, value: Any) -> Any:
+        value = super().validate(value)
+        if value is not None:
+            try:
+                ipaddress.ip_address(value)
+            except ValueError:
+                # cqlengine sends it and the server refuses: both exceptions, before I/O
+                raise ValueRefused(
+                    f"{self.column_name}: {value!r} is not an IPv4 or IPv6 address"
+                ) from None
+        return value
+
 
 class Text(Column):
     db_type = "text"
@@ -397,10 +410,10 @@ class Time(Column):
             return value
         return util.Time(value)
 
-    def to_core(self, value: Any) -> Any:
-        if value is None or isinstance(value, dt.time):
+    def to_core(self, value: Any) -> Any:  # the driver's Time: nanoseconds are kept
+        if value is None or isinstance(value, util.Time):
             return value
-        return (value if isinstance(value, util.Time) else util.Time(value)).time()
+        return util.Time(value)
 
 
 class Duration(Column):

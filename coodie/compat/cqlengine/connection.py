@@ -15,9 +15,7 @@ from typing import Any
 from cassandra import ConsistencyLevel
 from cassandra.cluster import (
     _NOT_SET,
-    EXEC_PROFILE_DEFAULT,
     Cluster,
-    ExecutionProfile,
     Session,
     UserTypeDoesNotExist,
     _ConfigMode,
@@ -25,14 +23,12 @@ from cassandra.cluster import (
 from cassandra.query import SimpleStatement, dict_factory
 
 from ... import connection as core
+from . import hints
 from .errors import CQLEngineException
 from .statements import BaseCQLStatement
 
 NOT_SET = _NOT_SET  # the driver's "no timeout given", as cqlengine passes it
 DEFAULT_CONNECTION = object()  # cqlengine's marker for "the default connection"
-
-# Options that only the driver's legacy configuration takes (no execution profiles).
-_LEGACY = {"load_balancing_policy", "default_retry_policy", "retry_policy"}
 
 
 class Connection:
@@ -75,25 +71,25 @@ class Connection:
             core.get_connection(self.name)
 
     def _connect(self) -> core.Connection:
+        """Connect as cqlengine does: a session configured the driver's legacy way (dict
+        rows, ``session.default_consistency_level``) unless ``cluster_options`` bring
+        execution profiles, which then get the dict rows and the consistency."""
         if self.session is None:
             options = dict(self.cluster_options)
             hosts = None if options.get("cloud") else self.hosts
-            legacy = bool(_LEGACY & options.keys())
-            if not legacy and "execution_profiles" not in options:
-                options["execution_profiles"] = {
-                    EXEC_PROFILE_DEFAULT: ExecutionProfile(row_factory=dict_factory)
-                }
             self.cluster = Cluster(hosts, **options) if hosts is not None else Cluster(**options)
             self.session = self.cluster.connect()
-            if legacy:
-                self.session.row_factory = dict_factory
-        assert self.session is not None
-        if self.consistency is not None:
-            profile = self.session.cluster.profile_manager.profiles.get(EXEC_PROFILE_DEFAULT)
-            if profile is not None and not _legacy(self.session):
-                profile.consistency_level = self.consistency
+            if self.session.cluster._config_mode == _ConfigMode.PROFILES:
+                default = self.session.cluster.profile_manager.default
+                default.row_factory = dict_factory
+                if self.consistency is not None:
+                    default.consistency_level = self.consistency
             else:
-                self.session.default_consistency_level = self.consistency
+                self.session.row_factory = dict_factory
+                if self.consistency is not None:
+                    self.session.default_consistency_level = self.consistency
+        elif self.consistency is not None:
+            self.session.default_consistency_level = self.consistency
         return core.register(
             _CoreConnection(self.session, self.keyspace, name=self.name, owns_cluster=True)
         )
@@ -145,7 +141,8 @@ def _name(connection: Any) -> str:
     if connection is None or connection is DEFAULT_CONNECTION:
         if _default is None:
             raise CQLEngineException(
-                "There is no default connection: call connection.setup(hosts, keyspace) first"
+                "Connection name '<default>' doesn't exist in the registry: there is no "
+                "default connection; call connection.setup(hosts, keyspace) first"
             )
         return _default
     return str(connection)
@@ -162,6 +159,7 @@ def register_connection(
     session: Session | None = None,
 ) -> Connection:
     """Connect ``name`` (or adopt ``session``) and register it with coodie too."""
+    hints.hint("CU007", f"connection.register_connection({name!r}, ...)")
     global _default
     if name in _connections:
         raise CQLEngineException(f"Connection name '{name}' already exists")
@@ -225,6 +223,7 @@ def setup(
     **kwargs: Any,
 ) -> None:
     """Connect the default connection: ``setup(["127.0.0.1"], "ks")``."""
+    hints.hint("CU007", "connection.setup(...)")
     name = "default"
     if name in _connections:
         unregister_connection(name)

@@ -33,6 +33,14 @@ class QueryRefused(QueryException, InvalidRequest):  # type: ignore[misc]
         QueryException.__init__(self, message)
 
 
+class ValueRefused(ValidationError, InvalidRequest):  # type: ignore[misc]
+    """A value Cassandra would refuse (cqlengine sends it and the server raises
+    ``InvalidRequest``), refused before it is sent: both exceptions at once."""
+
+    def __init__(self, message: str) -> None:
+        ValidationError.__init__(self, message)
+
+
 class IfNotExistsWithCounterColumn(CQLEngineException):
     pass
 
@@ -93,4 +101,5 @@ __all__ = [
     "UnicodeMixin",
     "UserTypeDefinitionException",
     "ValidationError",
+    "ValueRefused",
 ]

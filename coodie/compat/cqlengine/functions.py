@@ -54,7 +54,11 @@ class _TimeUUIDBound(BaseQueryFunction):
 
     def update_context(self, ctx: dict[str, Any]) -> None:
         """The time in epoch milliseconds, as cqlengine binds it."""
-        ctx[str(self.context_id)] = round(self._seconds() * 1000)
+        value = self.value
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        since = value - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+        ctx[str(self.context_id)] = int(since.total_seconds() * 1000)  # as cqlengine's
 
     def _seconds(self) -> float:
         value = self.value

@@ -16,6 +16,7 @@ from ... import schema_sync
 from ...exceptions import DefinitionError, SchemaMismatch
 from ...schema import check_table_options
 from . import connection as conn
+from . import hints
 from .errors import CQLEngineException
 from .models import table_options
 from .runner import run_schema as run
@@ -104,6 +105,7 @@ def _differences_as_cqlengine_reports_them(what: str, keys: set[str]) -> Iterato
 def sync_table(model: Any, keyspaces: Any = None, connections: Any = None) -> None:
     """Create the table (and its user types), or add its missing columns and indexes;
     an existing table's options are brought to the model's by ``_update_options``."""
+    hints.hint("CU008", "management.sync_table(...)")
     _allowed()
     _check_model(model)
     keys = {c.db_field_name for c in model._primary_keys.values()}
@@ -134,6 +136,7 @@ def _update_options(model: Any, connection: Any = None, keyspace: str | None = N
 
 
 def sync_type(ks_name: str, type_model: Any, connection: Any = None) -> None:
+    hints.hint("CU008", "management.sync_type(...)")
     _allowed()
     core = type_model._core_type()
     with (
@@ -150,6 +153,7 @@ def sync_type(ks_name: str, type_model: Any, connection: Any = None) -> None:
 
 
 def drop_table(model: Any, keyspaces: Any = None, connections: Any = None) -> None:
+    hints.hint("CU008", "management.drop_table(...)")
     _allowed()
     for connection in _connections(connections):
         for keyspace in keyspaces or [None]:
@@ -160,6 +164,7 @@ def drop_table(model: Any, keyspaces: Any = None, connections: Any = None) -> No
 def create_keyspace_simple(
     name: str, replication_factor: int, durable_writes: bool = True, connections: Any = None
 ) -> None:
+    hints.hint("CU008", "management.create_keyspace_simple(...)")
     _allowed()
     for connection in _connections(connections):
         run(
@@ -178,6 +183,7 @@ def create_keyspace_network_topology(
     durable_writes: bool = True,
     connections: Any = None,
 ) -> None:
+    hints.hint("CU008", "management.create_keyspace_network_topology(...)")
     _allowed()
     for connection in _connections(connections):
         run(
@@ -191,6 +197,7 @@ def create_keyspace_network_topology(
 
 
 def drop_keyspace(name: str, connections: Any = None) -> None:
+    hints.hint("CU008", "management.drop_keyspace(...)")
     _allowed()
     for connection in _connections(connections):
         run(

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from cassandra.util import Duration as DriverDuration
+from cassandra.util import Time as DriverTime
 
 from ... import fields
 
@@ -56,7 +57,7 @@ COLUMN_TYPES = MappingProxyType(
             _col("Boolean", "boolean", bool, "bool"),
             _col("DateTime", "timestamp", datetime.datetime, "datetime"),
             _col("Date", "date", datetime.date, "date"),
-            _col("Time", "time", datetime.time, "time"),
+            _col("Time", "time", DriverTime, "Time"),
             _col("Duration", "duration", DriverDuration, "Duration"),
             _col("UUID", "uuid", uuid.UUID, "UUID"),
             _col("TimeUUID", "timeuuid", uuid.UUID, "UUID", fields.TimeUUID),
@@ -228,6 +229,41 @@ CONNECTION = MappingProxyType(
 """``connection.*`` -> the native calls."""
 
 
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A ``coodie-upgrade`` rewrite: its stable id, what it rewrites, into what."""
+
+    id: str
+    title: str
+    rewrite: str
+
+
+RULES = MappingProxyType(
+    {
+        r.id: r
+        for r in (
+            Rule("CU001", "imports", "cassandra.cqlengine -> coodie.compat.cqlengine"),
+            Rule(
+                "CU002",
+                "models",
+                "class M(Model) with columns.* -> class M(Document) with Annotated fields",
+            ),
+            Rule("CU003", "user types", "class T(UserType) -> class T(coodie UserType)"),
+            Rule("CU004", "model options", "__table_name__, __keyspace__, ... -> class Settings"),
+            Rule(
+                "CU005",
+                "querysets and call sites",
+                "Model.objects(...)/filter/create/get -> Model.find(...)/Model(...).save()/get",
+            ),
+            Rule("CU006", "exceptions", "Model.DoesNotExist -> coodie.exceptions.DocumentNotFound"),
+            Rule("CU007", "connection setup", "connection.setup(...) -> init_coodie(...)"),
+            Rule("CU008", "schema management", "management.sync_table(M) -> M.sync_table()"),
+        )
+    }
+)
+"""The rewrites of ``coodie-upgrade`` by id; the shim's migration hints name them."""
+
+
 __all__ = [
     "COLLECTIONS",
     "COLUMN_OPTIONS",
@@ -238,7 +274,9 @@ __all__ = [
     "MANAGEMENT",
     "MODEL_OPTIONS",
     "QUERYSET_METHODS",
+    "RULES",
     "UPDATE_OPERATORS",
     "ColumnOption",
     "ColumnType",
+    "Rule",
 ]

@@ -25,6 +25,7 @@ from ... import fields as markers
 from ...document import DocumentBase, loaded_row, set_loaded_row, table_schema
 from ...exceptions import CoodieError
 from . import columns as cols
+from . import hints
 from .connection import NOT_SET
 from .errors import (
     CQLEngineException,
@@ -39,6 +40,14 @@ from .errors import (
 )
 
 _CAMEL = re.compile(r"([a-z])([A-Z])")
+_OPTION_ATTRS = (
+    "__table_name__",
+    "__keyspace__",
+    "__connection__",
+    "__options__",
+    "__default_ttl__",
+    "__discriminator_value__",
+)
 
 DEFAULT_KEYSPACE: str | None = None  # set by connection.setup(); models without __keyspace__
 
@@ -84,6 +93,8 @@ class QuerySetDescriptor:
     """``Model.objects`` is a queryset; ``Model.objects(...)`` filters it."""
 
     def __get__(self, obj: Any, model: type[BaseModel]) -> Any:
+        if hints.ENABLED:
+            hints.hint("CU005", f"{model.__name__}.objects")
         if model.__abstract__:
             raise CQLEngineException("cannot execute queries against abstract models")
         queryset = model.__queryset__(model)
@@ -416,13 +427,27 @@ class BaseModel:
             if cols.changed(column, current.get(name), previous.get(name), name in explicit)
         ]
 
+    def _dirty_columns(self) -> list[str]:
+        """What a write of a loaded row sends: the changed columns and the deleted ones
+        (a value emptied in place, which cqlengine deletes)."""
+        current, previous, explicit = self._current, self._previous, self._explicit
+        out = []
+        for name, column in self._columns.items():
+            value, before = current.get(name), previous.get(name)
+            null = column._val_is_null
+            if cols.changed(column, value, before, name in explicit) or (
+                null(value) and not null(before)
+            ):
+                out.append(name)
+        return out
+
     def _set_persisted(self, force: bool = False) -> None:
         """What was just read or written becomes the values to compare against."""
         current, previous = self._current, self._previous
         if force:
             previous.update(current)
         else:
-            for name in self.get_changed_columns():
+            for name in self._dirty_columns():
                 previous[name] = current.get(name)
         for name in self._containers:
             previous[name] = deepcopy(current.get(name))
@@ -461,7 +486,7 @@ class BaseModel:
             self._doc = doc
             names: Any = self._columns
         else:  # only what changed: a column not read (only/defer) is never overwritten
-            names = self.get_changed_columns()
+            names = self._dirty_columns()
         values = doc.__dict__
         columns = self._columns
         for name in names:
@@ -607,6 +632,7 @@ class BaseModel:
 
     @classmethod
     def create(cls, **kwargs: Any) -> Any:
+        hints.hint("CU005", f"{cls.__name__}.create(...)")
         cls._check_create(kwargs)
         return cls.objects.create(**kwargs)
 
@@ -761,6 +787,10 @@ class ModelMetaClass(type):
         klass = super().__new__(mcs, name, bases, attrs)
         if not is_abstract:
             klass._document = _build_document(klass, partition, clustering)  # type: ignore[attr-defined]
+        if own and hints.ENABLED:
+            hints.hint("CU002", f"cqlengine model {name}")
+            if any(k in attrs for k in _OPTION_ATTRS):
+                hints.hint("CU004", f"model options of {name}")
         for user_type in {u: None for c in defined.values() for u in _user_types(c)}:
             user_type.register_for_keyspace(klass._get_keyspace())  # type: ignore[attr-defined]
         return klass
@@ -820,6 +850,8 @@ def _build_document(
             )
         if column.index:  # a NamedTable's columns carry the index read from the table
             extra.append(getattr(column, "index_marker", None) or markers.Indexed())
+        elif column.custom_index:  # made outside cqlengine: filters allowed, never created
+            extra.append(markers.Indexed(managed=False))
         if column.static:
             extra.append(markers.Static())
         if column.db_field is not None:

@@ -311,7 +311,7 @@ class ModelQuerySet:
 
     def _convert(self, key: str, value: Any) -> tuple[str, Any]:
         if key.startswith("pk__token"):
-            return key, value
+            return key, value  # checked by _clause
         name, _, op = key.partition("__")
         if name == "pk":
             name = next(iter(self.model._primary_keys))
@@ -321,7 +321,10 @@ class ModelQuerySet:
         if op and op not in FILTER_OPERATORS:
             raise QueryException(f"Can't resolve operator '{op}'")
         if isinstance(value, Token):
-            return f"pk__token__{op or 'eq'}", value
+            raise QueryException(
+                f"Token() values may only be compared to the 'pk__token' virtual column, "
+                f"not to {name}"
+            )
         if isinstance(value, (MinTimeUUID, MaxTimeUUID)):
             value = value.uuid()
         core_op = FILTER_OPERATORS.get(op, "eq") if op else "eq"
@@ -366,6 +369,11 @@ class ModelQuerySet:
             where.append(clause)
             if "__" not in key and isinstance(clause.operator, EqualsOperator):
                 deferred.add(clause.field)  # cqlengine does not select what = fixes
+        if "pk__token" in filters or "pk__token__eq" in filters:
+            # A token equal to a partition's token: that partition (core filters name it)
+            token = filters.pop("pk__token", None) or filters.pop("pk__token__eq")
+            for name, part in zip(self.model._partition_keys, token.values, strict=True):
+                filters[name] = part
         converted = dict(self._convert(k, v) for k, v in filters.items())
         with translated(self.model):
             return self._clone(
@@ -381,6 +389,11 @@ class ModelQuerySet:
                     "Virtual column 'pk__token' may only be compared to Token() values"
                 )
             keys = list(self.model._partition_keys.values())
+            if len(value.values) != len(keys):
+                raise QueryException(
+                    f"Token() takes one value per partition key column of "
+                    f"{self.model.__name__} ({len(keys)}), not {len(value.values)}"
+                )
             if hasattr(value, "set_columns"):
                 value.set_columns(keys)
             field = "token({})".format(", ".join(f'"{c.db_field_name}"' for c in keys))
@@ -481,8 +494,7 @@ class ModelQuerySet:
         """One row per partition (``SELECT DISTINCT``): the partition key, or the given
         partition key and static columns."""
         names = list(distinct_fields or self.model._partition_keys)
-        with translated(self.model):
-            return self._clone(self._core.distinct(*names), _distinct_fields=names)
+        return self._clone(_distinct_fields=names)  # checked when the query runs, as there
 
     def _select_query(self) -> SelectStatement:
         """cqlengine's description of this query as a statement object (for tools and
@@ -508,7 +520,8 @@ class ModelQuerySet:
             raise TypeError(
                 "'flat' is not valid when values_list is called with more than one field."
             )
-        clone = self._clone(self._core.only(*fields) if fields else None)
+        names = self._field_names(fields) if fields else []
+        clone = self._clone(self._core.only(*fields) if fields else None, _only_fields=names)
         clone._values_list = (tuple(fields) or tuple(self.model._columns), flat)
         return clone
 
@@ -567,12 +580,13 @@ class ModelQuerySet:
         moved = placement(
             self.model, self._keyspace, connection or self._connection, document=self._core.model
         )
+        core = self._core
+        if self._distinct_fields is not None:
+            core = core.distinct(*self._distinct_fields)
         if moved is None:
-            return self._core
+            return core
         keyspace, connection = moved
-        return self._core.using(
-            keyspace=keyspace, connection=cqlengine_connection._name(connection)
-        )
+        return core.using(keyspace=keyspace, connection=cqlengine_connection._name(connection))
 
     # -- reads ------------------------------------------------------------------------------------
     # Each read and write is an operation run blocking (``count()``) or on the asyncio
@@ -619,8 +633,25 @@ class ModelQuerySet:
         return bool(self._fill())
 
     def __getitem__(self, index: Any) -> Any:
-        rows = self._fill()
-        return rows[index]
+        if isinstance(index, slice):
+            if (index.start or 0) < 0 or (index.stop is not None and index.stop < 0):
+                warnings.warn(
+                    "ModelQuerySet slicing with negative indices support will be removed in 4.0.",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+        else:
+            try:
+                index = int(index)
+            except (ValueError, TypeError):
+                raise TypeError("QuerySet indices must be integers") from None
+            if index < 0:
+                warnings.warn(
+                    "ModelQuerySet indexing with negative indices support will be removed in 4.0.",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+        return self._fill()[index]
 
     def all(self) -> ModelQuerySet:
         return self._clone()
@@ -913,7 +944,7 @@ class DMLQuery:
             return
         if not instance._can_update():  # defaults written now are part of the row
             for name, column in instance._columns.items():
-                if column.has_default and instance._current.get(name) is not None:
+                if column.has_default and not column._val_is_null(instance._current.get(name)):
                     instance._explicit.add(name)
         doc = instance._core_document(self._batch_connection())
         if instance._can_update() and (self._if_exists or self._conditional):
@@ -921,7 +952,7 @@ class DMLQuery:
             return
         options = self._options(conditions=False)
         with translated(self.model):
-            if self._if_not_exists:
+            if self._if_not_exists and not instance._can_update():  # a loaded row: UPDATE
                 options.pop("timestamp", None)
                 result = yield from insert_op(doc, **options)
                 if not result.applied:
@@ -963,7 +994,7 @@ class DMLQuery:
         values = doc.__dict__
         changes = {
             name: values[name]
-            for name in instance.get_changed_columns()
+            for name in instance._dirty_columns()
             if not instance._columns[name].is_primary_key
         }
         if not changes:

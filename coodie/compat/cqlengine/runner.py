@@ -86,14 +86,19 @@ async def arun(operation: Operation[T], timeout: Any = cqlengine_connection.NOT_
 
 
 def run_schema(operation: Operation[T]) -> T:
-    """Drive a schema operation: its DDL goes through ``connection.execute``, as
-    cqlengine's does, while its reads of ``system_schema`` go straight to the driver
-    (cqlengine reads the driver's metadata there, which sends no statement)."""
+    """Drive a schema operation as cqlengine's management functions do: DDL goes to
+    ``Session.execute`` but not through ``connection.execute`` (cqlengine's management
+    module holds its own reference to it, which patches do not reach), and reads of
+    ``system_schema`` go straight to the driver (cqlengine reads the driver's metadata,
+    which sends no statement)."""
 
     def step(conn: Any, request: AnyRequest) -> Any:
         if isinstance(request, Request) and request.cql.startswith("SELECT "):
             return conn.execute(request)
-        return conn.rows(_through_execute(conn, request, cqlengine_connection.NOT_SET))
+        statement, params, kwargs = conn.statement(request, conn.prepared_for(request))
+        if not hasattr(statement, "query_string"):
+            statement.query_string = getattr(request, "cql", "")
+        return conn.rows(conn.session.execute(statement, params, **kwargs))
 
     return core_run(operation, step)
 

@@ -15,6 +15,7 @@ import pydantic
 
 from ...usertype import UserType as CoreUserType
 from . import columns as cols
+from . import hints
 from .errors import CQLEngineException, UserTypeDefinitionException
 
 _CAMEL = re.compile(r"([a-z])([A-Z])")
@@ -182,6 +183,7 @@ class UserTypeMetaClass(type):
         klass = super().__new__(mcs, name, bases, attrs)
         if fields:
             klass._core = _build_core_type(klass)  # type: ignore[attr-defined]
+            hints.hint("CU003", f"cqlengine user type {name}")
         return klass
 
 
