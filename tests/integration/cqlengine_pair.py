@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
+from cassandra import InvalidRequest
+
 from tests.conftest import cluster_hosts
 
 ENGINES = {"ref": "cassandra.cqlengine", "shim": "coodie.compat.cqlengine"}
@@ -132,6 +134,7 @@ def error_kind(exc: BaseException, cq: SimpleNamespace, model: Any = None) -> tu
     """How an application sees ``exc``: its class name, then the cqlengine classes (of
     the same engine) that an ``except`` clause would catch it with."""
     catchers = {
+        "InvalidRequest": InvalidRequest,  # what the server raises for a refused query
         "CQLEngineException": cq.root.CQLEngineException,
         "ValidationError": cq.root.ValidationError,
         "QueryException": cq.query.QueryException,
