@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -155,8 +156,8 @@ class Connection:
             statement, params = self._bind(request, prepared)
             paging_state = request.paging_state
         kwargs: dict[str, Any] = {} if self.legacy else {"execution_profile": self.profile}
-        if request.timeout is not None:
-            kwargs["timeout"] = request.timeout
+        if request.timeout is not None:  # math.inf: no client-side timeout at all
+            kwargs["timeout"] = None if request.timeout == math.inf else request.timeout
         if paging_state is not None:
             kwargs["paging_state"] = paging_state
         return statement, params, kwargs

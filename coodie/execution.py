@@ -43,7 +43,8 @@ def consistency_level(value: Any) -> Any:
 
 
 def check_timeout(value: Any, where: str = "timeout") -> float | None:
-    """``timeout`` is seconds (an int or float above 0), or ``None`` for the default."""
+    """``timeout`` is seconds (an int or float above 0; ``math.inf`` for no client-side
+    timeout), or ``None`` for the session's default."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:

@@ -9,6 +9,7 @@ through the columns' conversions first (naive datetimes, ``util.Date``, ...).
 from __future__ import annotations
 
 import copy
+import math
 import re
 import warnings
 from collections.abc import AsyncIterator, Iterator
@@ -128,7 +129,7 @@ class BatchQuery:
         timestamp: Any = None,
         consistency: Any = None,
         execute_on_exception: bool = False,
-        timeout: Any = None,
+        timeout: Any = NOT_SET,
         connection: Any = None,
     ) -> None:
         if timestamp is not None and not isinstance(timestamp, (datetime, timedelta)):
@@ -142,7 +143,15 @@ class BatchQuery:
         self._callbacks: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
         self._executed = False
         self._context_entered = False
-        self._core = BatchBase(batch_type or "LOGGED", consistency=consistency, timeout=timeout)
+        self._core = self._new_core()
+
+    def _new_core(self) -> BatchBase:
+        # cqlengine's timeout: NOT_SET for the session's default, None for none at all
+        timeout = self._timeout
+        seconds = None if timeout is NOT_SET else (math.inf if timeout is None else timeout)
+        return BatchBase(
+            self.batch_type or "LOGGED", consistency=self._consistency, timeout=seconds
+        )
 
     @property
     def queries(self) -> list[str]:
@@ -217,9 +226,7 @@ class BatchQuery:
         self._executed = True
 
     def _after_execute(self) -> None:
-        self._core = BatchBase(
-            self.batch_type or "LOGGED", consistency=self._consistency, timeout=self._timeout
-        )
+        self._core = self._new_core()
         for fn, args, kwargs in self._callbacks:
             fn(*args, **kwargs)
 
@@ -675,6 +682,10 @@ class ModelQuerySet:
         return run(self._get_op(args, kwargs), self._timeout)
 
     def _count_op(self) -> Operation[int]:
+        if self._batch is not None:
+            raise CQLEngineException(
+                "Only inserts, updates, and deletes are available in batch mode"
+            )
         if self._empty:
             return 0
         with translated(self.model):  # cqlengine counts every row: limit() is not applied

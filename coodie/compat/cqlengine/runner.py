@@ -14,6 +14,7 @@ cqlengine reads them: one statement per query, whatever its number of pages.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any, NamedTuple, TypeVar
 
 from ...execution import AnyRequest, BatchRequest, Operation, Request
@@ -76,11 +77,12 @@ async def arun(operation: Operation[T], timeout: Any = cqlengine_connection.NOT_
     Requests go straight to the driver's asynchronous execution: ``connection.execute``
     is blocking, so it is not on this path.  ``timeout`` is cqlengine's: ``NOT_SET``
     keeps the request's own (or the session's default)."""
-    if timeout is cqlengine_connection.NOT_SET or timeout is None:
+    if timeout is cqlengine_connection.NOT_SET:
         return await core_arun(operation)
+    seconds = math.inf if timeout is None else timeout  # cqlengine's None: no timeout
 
     def step(conn: Any, request: AnyRequest) -> Any:
-        return conn.execute_async(dataclasses.replace(request, timeout=timeout))
+        return conn.execute_async(dataclasses.replace(request, timeout=seconds))
 
     return await core_arun(operation, step)
 
