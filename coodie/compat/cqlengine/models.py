@@ -156,6 +156,7 @@ class BaseModel:
     _db_map: ClassVar[dict[str, str]]
     _containers: ClassVar[tuple[str, ...]] = ()
     _document: ClassVar[type[DocumentBase] | None] = None
+    _write_document: ClassVar[type[DocumentBase] | None] = None
     _is_polymorphic: ClassVar[bool] = False
     _is_polymorphic_base: ClassVar[bool] = False
     _polymorphic_base: ClassVar[Any] = None
@@ -787,6 +788,10 @@ class ModelMetaClass(type):
         klass = super().__new__(mcs, name, bases, attrs)
         if not is_abstract:
             klass._document = _build_document(klass, partition, clustering)  # type: ignore[attr-defined]
+            if is_polymorphic and not is_polymorphic_base and attrs["__discriminator_value__"]:
+                klass._write_document = _build_document(  # type: ignore[attr-defined]
+                    klass, partition, clustering, flat=True
+                )
         if own and hints.ENABLED:
             hints.hint("CU002", f"cqlengine model {name}")
             if any(k in attrs for k in _OPTION_ATTRS):
@@ -832,9 +837,11 @@ def annotated(annotation: Any, extra: list[Any]) -> Any:
 
 
 def _build_document(
-    model: Any, partition: list[cols.Column], clustering: list[cols.Column]
+    model: Any, partition: list[cols.Column], clustering: list[cols.Column], *, flat: bool = False
 ) -> type[DocumentBase]:
-    """The hidden core document of a cqlengine model: one field per column."""
+    """The hidden core document of a cqlengine model: one field per column.  ``flat``:
+    a polymorphic subclass's columns as a table of their own, for the writes cqlengine
+    sends without regard to the kind of row (``Sub.objects(...).update(...)``)."""
     fields: dict[str, Any] = {}
     for name, column in model._columns.items():
         annotation: Any = column.python_type()
@@ -856,7 +863,7 @@ def _build_document(
             extra.append(markers.Static())
         if column.db_field is not None:
             extra.append(markers.DbName(column.db_field))
-        if column.discriminator_column:
+        if column.discriminator_column and not flat:
             extra.append(markers.Discriminator())
         if column.primary_key:
             fields[name] = (annotated(annotation, extra), ...)
@@ -874,7 +881,8 @@ def _build_document(
     base: type[DocumentBase] = _Document
     polymorphic_base = model._polymorphic_base
     if (
-        model._is_polymorphic
+        not flat
+        and model._is_polymorphic
         and not model._is_polymorphic_base
         and polymorphic_base is not None
         and polymorphic_base._document is not None
@@ -888,7 +896,7 @@ def _build_document(
         warnings.simplefilter("ignore")  # column names that shadow BaseModel attributes
         try:
             document = pydantic.create_model(
-                f"{model.__name__}Document",
+                f"{model.__name__}{'Write' if flat else ''}Document",
                 __base__=base,
                 __module__=model.__module__,
                 Settings=(ClassVar[type], namespace_settings),

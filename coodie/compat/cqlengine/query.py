@@ -290,6 +290,7 @@ class ModelQuerySet:
     _only_fields: list[str] = []
     _defer_fields: frozenset[str] = frozenset()
     _distinct_fields: list[str] | None = None
+    _filters: dict[str, Any] = {}  # the core filters so far (replaced, never changed)
 
     def __init__(self, model: Any) -> None:
         self.model = model
@@ -384,7 +385,10 @@ class ModelQuerySet:
         converted = dict(self._convert(k, v) for k, v in filters.items())
         with translated(self.model):
             return self._clone(
-                self._core.find(**converted), _where=where, _defer_fields=frozenset(deferred)
+                self._core.find(**converted),
+                _where=where,
+                _defer_fields=frozenset(deferred),
+                _filters={**self._filters, **converted},
             )
 
     def _clause(self, key: str, value: Any) -> WhereClause:
@@ -577,17 +581,28 @@ class ModelQuerySet:
             clone.model = placed(self.model, keyspace, None)
         return clone
 
-    def _target(self) -> QuerySetBase[Any]:
+    def _write_target(self) -> QuerySetBase[Any]:
+        """The core queryset of an ``update()``/``delete()``: for a polymorphic subclass,
+        over all its columns and every kind of row, as cqlengine writes."""
+        flat = self.model._write_document
+        if flat is None:
+            return self._target()
+        core = _CoreQuerySet(flat).find(**self._filters)
+        if self._consistency is not None:
+            core = core.consistency(self._consistency)
+        return self._target(core)
+
+    def _target(self, core: QuerySetBase[Any] | None = None) -> QuerySetBase[Any]:
         """The core queryset, on the keyspace and connection given by ``using()`` (or set
         on the queryset, as subclasses of ``ModelQuerySet`` do)."""
         from .models import placement
 
         batch = self._batch
         connection = batch._connection if batch is not None and batch._connection else None
+        core = self._core if core is None else core
         moved = placement(
-            self.model, self._keyspace, connection or self._connection, document=self._core.model
+            self.model, self._keyspace, connection or self._connection, document=core.model
         )
-        core = self._core
         if self._distinct_fields is not None:
             core = core.distinct(*self._distinct_fields)
         if moved is None:
@@ -797,12 +812,12 @@ class ModelQuerySet:
             return
         options = _write_options(self)
         with translated(self.model):
-            yield from core_query.update_op(self._target().limit(None), changes, **options)
+            yield from core_query.update_op(self._write_target().limit(None), changes, **options)
 
     def _delete_op(self) -> Operation[None]:
         options = _write_options(self, ttl=False)
         with translated(self.model):
-            yield from core_query.delete_op(self._target().limit(None), **options)
+            yield from core_query.delete_op(self._write_target().limit(None), **options)
 
     def __str__(self) -> str:
         return str(self._core)
