@@ -185,6 +185,20 @@ class Column:
         """The core's model value (``None`` for a null cell) -> the cqlengine value."""
         return self.to_python(value)
 
+    def loader(self) -> Callable[[Any], Any] | None:
+        """``from_core`` for the values of loaded rows, or ``None`` where they are
+        already cqlengine's (most scalars): built once per model, so that reading a row
+        converts only what differs."""
+        kind = type(self)
+        if kind.from_core is Column.from_core and kind.to_python in _TRUSTED:
+            return None
+        return self.from_core
+
+    def snapshot(self) -> Callable[[Any], Any] | None:
+        """How to keep a copy of a loaded value to compare with later (``None``:
+        immutable, the value itself will do)."""
+        return None
+
 
 class _Validated(Column):
     """Columns whose values read and write as they validate (numbers, uuids)."""
@@ -194,6 +208,11 @@ class _Validated(Column):
 
     def to_database(self, value: Any) -> Any:
         return self.validate(value)
+
+
+# Read from the table, these values are cqlengine's already (validating them again
+# would only repeat the checks the write made).
+_TRUSTED = (Column.to_python, _Validated.to_python)
 
 
 # -- scalars -----------------------------------------------------------------------------------
@@ -369,6 +388,13 @@ class DateTime(Column):
         if value is None:
             return None
         return value.astimezone(_UTC).replace(tzinfo=None)
+
+    def loader(self) -> Callable[[Any], Any] | None:
+        return _naive  # the core reads timestamps as aware UTC datetimes
+
+
+def _naive(value: Any) -> Any:
+    return None if value is None else value.replace(tzinfo=None)
 
 
 class Date(Column):
@@ -584,9 +610,32 @@ class Tuple(BaseCollectionColumn):
 
 
 class BaseContainerColumn(BaseCollectionColumn):
+    _copy: ClassVar[Callable[[Any], Any]]  # a shallow copy of a value: list, set, dict
+    _empty: ClassVar[Callable[[], Any]]  # cqlengine's value of a null cell
+    _plain_from_core: ClassVar[Callable[..., Any]]  # the class's own from_core
+
     def __init__(self, types: Any, frozen: bool = False, **kwargs: Any) -> None:
         self.frozen = frozen
         super().__init__(types, **kwargs)
+
+    def _flat(self) -> bool:
+        """Items of scalars only, whose copies need no copies inside."""
+        return not any(isinstance(t, (BaseCollectionColumn, UserDefinedType)) for t in self.types)
+
+    def snapshot(self) -> Callable[[Any], Any] | None:
+        return type(self)._copy if self._flat() else deepcopy
+
+    def loader(self) -> Callable[[Any], Any] | None:
+        if type(self).from_core is not type(self)._plain_from_core or not all(
+            t.loader() is None for t in self.types
+        ):
+            return self.from_core
+        copy, empty = type(self)._copy, type(self)._empty
+
+        def load(value: Any) -> Any:  # a copy: the core document keeps its own
+            return empty() if value is None else copy(value)
+
+        return load
 
     def _apply_frozen(self) -> None:
         if self.frozen:
@@ -646,6 +695,10 @@ class Set(BaseContainerColumn):
     def from_core(self, value: Any) -> Any:
         return set() if value is None else {self.value_col.from_core(v) for v in value}
 
+    _plain_from_core = from_core
+    _copy = set
+    _empty = set
+
 
 class List(BaseContainerColumn):
     _python_type_hashable = False
@@ -682,6 +735,10 @@ class List(BaseContainerColumn):
 
     def from_core(self, value: Any) -> Any:
         return [] if value is None else [self.value_col.from_core(v) for v in value]
+
+    _plain_from_core = from_core
+    _copy = list
+    _empty = list
 
 
 class Map(BaseContainerColumn):
@@ -737,6 +794,10 @@ class Map(BaseContainerColumn):
         if value is None:
             return {}
         return {self.key_col.from_core(k): self.value_col.from_core(v) for k, v in value.items()}
+
+    _plain_from_core = from_core
+    _copy = dict
+    _empty = dict
 
 
 class UserDefinedType(Column):

@@ -54,10 +54,16 @@ def _placed(model: Any, keyspace: str | None, connection: Any) -> Iterator[Any]:
         raise KeyError(f"Invalid table option: {exc}") from None
     if options != schema.options:  # __options__ changed since the class was made
         changes["options"] = options
-    if keyspace is not None:
+    # cqlengine reads __keyspace__ and __connection__ at each call: they may have been
+    # set since the class was made.
+    keyspace = keyspace or model.__keyspace__
+    connection = connection or model.__connection__
+    if keyspace != schema.keyspace:
         changes["keyspace"] = keyspace
-    if connection is not None:
+    if connection is not None and conn._name(connection) != schema.connection:
         changes["connection"] = conn._name(connection)
+    elif connection is None and schema.connection is not None:
+        changes["connection"] = None
     if changes:
         document.__coodie_schema__ = dataclasses.replace(schema, **changes)
     try:

@@ -14,7 +14,6 @@ import datetime as dt
 import re
 import warnings
 from collections.abc import Iterator
-from copy import deepcopy
 from typing import Annotated, Any, ClassVar, Optional
 
 import pydantic
@@ -155,6 +154,9 @@ class BaseModel:
     _clustering_keys: ClassVar[dict[str, cols.Column]]
     _db_map: ClassVar[dict[str, str]]
     _containers: ClassVar[tuple[str, ...]] = ()
+    _plain_init: ClassVar[bool] = True  # no __init__ of the application's own
+    _loaders: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, from_core or None)
+    _snapshots: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, copy) for mutables
     _document: ClassVar[type[DocumentBase] | None] = None
     _write_document: ClassVar[type[DocumentBase] | None] = None
     _is_polymorphic: ClassVar[bool] = False
@@ -450,8 +452,9 @@ class BaseModel:
         else:
             for name in self._dirty_columns():
                 previous[name] = current.get(name)
-        for name in self._containers:
-            previous[name] = deepcopy(current.get(name))
+        for name, copy in self._snapshots:
+            value = current.get(name)
+            previous[name] = None if value is None else copy(value)
         self._explicit.clear()
         self._is_persisted = True
 
@@ -499,12 +502,34 @@ class BaseModel:
         """A loaded core document -> a model instance (its ``__init__`` runs, as on load in
         cqlengine), remembered as persisted."""
         klass = getattr(type(doc), "__shim__", cls)
-        if klass is not cls and issubclass(cls, klass):  # cls: a clone placed elsewhere
-            klass = cls
-        elif klass is not cls and not issubclass(klass, cls):
-            raise PolymorphicModelException(f"{klass.__name__} is not a subclass of {cls.__name__}")
+        if klass is not cls:
+            if issubclass(cls, klass):  # cls: a clone placed elsewhere
+                klass = cls
+            elif not issubclass(klass, cls):
+                raise PolymorphicModelException(
+                    f"{klass.__name__} is not a subclass of {cls.__name__}"
+                )
         values = doc.__dict__
         loaded = loaded_row(doc)
+        if klass._plain_init and (loaded is None or len(loaded[0]) >= len(klass._columns)):
+            # A whole row, and no __init__ of the application's to run: the values are
+            # set directly, converted only where the core's differ from cqlengine's.
+            instance: BaseModel = object.__new__(klass)
+            current = {}
+            for name, load in klass._loaders:
+                value = values.get(name)
+                current[name] = value if load is None else load(value)
+            previous = dict(current)
+            for name, copy in klass._snapshots:
+                value = current[name]
+                if value is not None:
+                    previous[name] = copy(value)
+            instance._current = current
+            instance._previous = previous
+            instance._explicit = set()
+            instance._doc = doc
+            instance._is_persisted = True
+            return instance
         present: Any = values
         if loaded is not None and len(loaded[0]) < len(klass._columns):
             # only()/defer(): columns not read take their defaults, as cqlengine's do
@@ -786,6 +811,11 @@ class ModelMetaClass(type):
         attrs["MultipleObjectsReturned"] = type("MultipleObjectsReturned", (mor,), {})
 
         klass = super().__new__(mcs, name, bases, attrs)
+        klass._plain_init = klass.__init__ is BaseModel.__init__  # type: ignore[attr-defined,misc]
+        klass._loaders = tuple((k, c.loader()) for k, c in defined.items())  # type: ignore[attr-defined]
+        klass._snapshots = tuple(  # type: ignore[attr-defined]
+            (k, s) for k, c in defined.items() if (s := c.snapshot()) is not None
+        )
         if not is_abstract:
             klass._document = _build_document(klass, partition, clustering)  # type: ignore[attr-defined]
             if is_polymorphic and not is_polymorphic_base and attrs["__discriminator_value__"]:
@@ -959,16 +989,12 @@ _PLACED: dict[tuple[Any, str | None, str | None], Any] = {}
 
 
 def placed(model: Any, keyspace: str | None, connection: str | None) -> Any:
-    """The model as it is in another keyspace or on another connection (``using()``),
-    made once per combination."""
+    """The model as it is in that keyspace over that connection (``None``: the
+    default's), made once per combination."""
     key = (model, keyspace, connection)
     found = _PLACED.get(key)
     if found is None:
-        attrs: dict[str, Any] = {}
-        if keyspace:
-            attrs["__keyspace__"] = keyspace
-        if connection:
-            attrs["__connection__"] = connection
+        attrs = {"__keyspace__": keyspace, "__connection__": connection}
         found = _PLACED[key] = _clone_model_class(model, attrs)
     return found
 

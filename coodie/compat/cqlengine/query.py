@@ -578,7 +578,7 @@ class ModelQuerySet:
         if keyspace:  # as in cqlengine, the queryset's model is the model in that keyspace
             from .models import placed
 
-            clone.model = placed(self.model, keyspace, None)
+            clone.model = placed(self.model, keyspace, self.model.__connection__)
         return clone
 
     def _write_target(self) -> QuerySetBase[Any]:

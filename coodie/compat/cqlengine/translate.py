@@ -8,6 +8,7 @@ from typing import Any
 
 from ... import exceptions as core
 from .errors import (
+    CQLEngineException,
     LWTException,
     ModelDefinitionException,
     QueryException,
@@ -34,6 +35,8 @@ def translated(model: Any = None) -> Iterator[None]:
         raise ModelDefinitionException(str(exc)) from None
     except core.InvalidQuery as exc:
         raise QueryRefused(str(exc)) from None
+    except core.ConfigurationError as exc:  # e.g. a connection that was never registered
+        raise CQLEngineException(str(exc)) from None
 
 
 __all__ = ["translated"]
