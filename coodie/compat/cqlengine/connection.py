@@ -52,6 +52,7 @@ class Connection:
         self.cluster_options = dict(cluster_options or {})
         self.session = session
         self.cluster: Cluster | None = session.cluster if session is not None else None
+        self._adopted = session is not None  # the application's session: never shut down
 
     def setup(self, keyspace: str | None) -> None:
         """Connect now, or with ``lazy_connect`` on first use (registered with coodie as
@@ -79,19 +80,20 @@ class Connection:
             hosts = None if options.get("cloud") else self.hosts
             self.cluster = Cluster(hosts, **options) if hosts is not None else Cluster(**options)
             self.session = self.cluster.connect()
-            if self.session.cluster._config_mode == _ConfigMode.PROFILES:
-                default = self.session.cluster.profile_manager.default
-                default.row_factory = dict_factory
-                if self.consistency is not None:
-                    default.consistency_level = self.consistency
-            else:
-                self.session.row_factory = dict_factory
-                if self.consistency is not None:
-                    self.session.default_consistency_level = self.consistency
-        elif self.consistency is not None:
-            self.session.default_consistency_level = self.consistency
+        # Dict rows and the consistency, on an adopted session too, as cqlengine does.
+        if self.session.cluster._config_mode == _ConfigMode.PROFILES:
+            default = self.session.cluster.profile_manager.default
+            default.row_factory = dict_factory
+            if self.consistency is not None:
+                default.consistency_level = self.consistency
+        else:
+            self.session.row_factory = dict_factory
+            if self.consistency is not None:
+                self.session.default_consistency_level = self.consistency
         return core.register(
-            _CoreConnection(self.session, self.keyspace, name=self.name, owns_cluster=True)
+            _CoreConnection(
+                self.session, self.keyspace, name=self.name, owns_cluster=not self._adopted
+            )
         )
 
 

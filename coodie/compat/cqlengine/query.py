@@ -34,6 +34,7 @@ from .errors import (
     LWTException,
     MultipleObjectsReturned,
     QueryException,
+    QueryRefused,
     ValidationError,
 )
 from .functions import MaxTimeUUID, MinTimeUUID
@@ -357,12 +358,9 @@ class ModelQuerySet:
         filters: dict[str, Any] = {}
         where = list(self._where)
         for arg in args:
-            if isinstance(arg, IsNotNullClause):
-                raise QueryException(
-                    f"{self.model.__name__}: IS NOT NULL filters are not supported by "
-                    "coodie.compat.cqlengine (Cassandra takes them only in materialized "
-                    "view definitions); filter on the column's values instead"
-                )
+            if isinstance(arg, IsNotNullClause):  # kept; refused when the query runs
+                where.append(arg)
+                continue
             if not isinstance(arg, WhereClause):
                 raise QueryException(f"{arg} is not a valid query operator")
             column = self.model._get_column_by_db_name(arg.field)
@@ -614,7 +612,15 @@ class ModelQuerySet:
     # Each read and write is an operation run blocking (``count()``) or on the asyncio
     # loop (``await async_count()``), so that the two forms cannot drift apart.
 
+    def _check_runnable(self) -> None:
+        if any(isinstance(w, IsNotNullClause) for w in self._where):
+            raise QueryRefused(
+                f"{self.model.__name__}: IS NOT NULL restricts only materialized view "
+                "definitions; Cassandra refuses it in a SELECT. Filter on values instead"
+            )
+
     def _rows_op(self) -> Operation[list[Any]]:
+        self._check_runnable()
         if self._only_fields:
             self._select_fields()  # cqlengine's check of an empty choice
         if self._batch is not None:
@@ -697,6 +703,7 @@ class ModelQuerySet:
         return run(self._get_op(args, kwargs), self._timeout)
 
     def _count_op(self) -> Operation[int]:
+        self._check_runnable()
         if self._batch is not None:
             raise CQLEngineException(
                 "Only inserts, updates, and deletes are available in batch mode"
@@ -820,7 +827,8 @@ class ModelQuerySet:
             yield from core_query.delete_op(self._write_target().limit(None), **options)
 
     def __str__(self) -> str:
-        return str(self._core)
+        """The SELECT as cqlengine prints it (the statement run is the core's)."""
+        return str(self._select_query())
 
     def __eq__(self, other: object) -> bool:
         """cqlengine's: the same filters (in any order)."""
