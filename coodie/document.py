@@ -296,6 +296,19 @@ def loaded_row(doc: DocumentBase) -> tuple[tuple[Column, ...], tuple[Any, ...]] 
     return doc.__pydantic_private__[LOADED]  # type: ignore[index,no-any-return]
 
 
+def blank_document(cls: type[D]) -> D:
+    """An instance with no field set and no row loaded, made without validation: for a
+    front that fills ``__dict__`` itself (the cqlengine shim's writes)."""
+    doc = cls.__new__(cls)
+    setattr_ = object.__setattr__
+    setattr_(doc, "__dict__", {})
+    setattr_(doc, "__pydantic_fields_set__", set())
+    setattr_(doc, "__pydantic_extra__", None)
+    private = {n: a.get_default() for n, a in cls.__private_attributes__.items() if n != LOADED}
+    setattr_(doc, "__pydantic_private__", {**private, LOADED: None})
+    return doc
+
+
 def set_loaded_row(
     doc: DocumentBase, loaded: tuple[tuple[Column, ...], tuple[Any, ...]] | None
 ) -> None:
@@ -304,6 +317,7 @@ def set_loaded_row(
 
 __all__ = [
     "DocumentBase",
+    "blank_document",
     "hydrator",
     "loaded_row",
     "polymorphic_root",

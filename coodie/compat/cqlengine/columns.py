@@ -199,6 +199,10 @@ class Column:
         immutable, the value itself will do)."""
         return None
 
+    def dumper(self) -> Callable[[Any], Any] | None:
+        """``to_core`` for writes, or ``None`` where the value is the core's already."""
+        return None if type(self).to_core is Column.to_core else self.to_core
+
 
 class _Validated(Column):
     """Columns whose values read and write as they validate (numbers, uuids)."""

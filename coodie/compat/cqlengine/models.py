@@ -21,7 +21,13 @@ from cassandra.cqltypes import _cqltypes
 from cassandra.metadata import protect_name
 
 from ... import fields as markers
-from ...document import DocumentBase, loaded_row, set_loaded_row, table_schema
+from ...document import (
+    DocumentBase,
+    blank_document,
+    loaded_row,
+    set_loaded_row,
+    table_schema,
+)
 from ...exceptions import CoodieError
 from . import columns as cols
 from . import hints
@@ -156,6 +162,7 @@ class BaseModel:
     _containers: ClassVar[tuple[str, ...]] = ()
     _plain_init: ClassVar[bool] = True  # no __init__ of the application's own
     _loaders: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, from_core or None)
+    _dumpers: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, to_core or None)
     _snapshots: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, copy) for mutables
     _document: ClassVar[type[DocumentBase] | None] = None
     _write_document: ClassVar[type[DocumentBase] | None] = None
@@ -475,25 +482,26 @@ class BaseModel:
         moved = placement(model, None, connection, resolved=True)
         if moved is not None:  # using(), or __keyspace__/__connection__ set since
             model = placed(model, *moved)
-        document = model._document
-        assert document is not None
+        document: type[DocumentBase] = model._document
         doc = self._doc
         current = self._current
-        if doc is not None and type(doc) is not document and self._can_update():
-            moved = document.model_construct()
-            moved.__dict__.update(doc.__dict__)
-            set_loaded_row(moved, loaded_row(doc))
-            doc = self._doc = moved
-        if doc is None or not self._can_update():
-            doc = document.model_construct()
-            doc.__dict__.clear()
-            self._doc = doc
-            names: Any = self._columns
-        else:  # only what changed: a column not read (only/defer) is never overwritten
-            names = self._dirty_columns()
+        if doc is None or not self._can_update():  # a new row: every column
+            doc = self._doc = blank_document(document)
+            doc.__dict__.update(
+                (n, v if dump is None else dump(v))
+                for n, dump in self._dumpers
+                for v in (current.get(n),)
+            )
+            return doc
+        if type(doc) is not document:  # placed elsewhere since it was read
+            copy = blank_document(document)
+            copy.__dict__.update(doc.__dict__)
+            set_loaded_row(copy, loaded_row(doc))
+            doc = self._doc = copy
+        # Only what changed: a column not read (only/defer) is never overwritten.
         values = doc.__dict__
         columns = self._columns
-        for name in names:
+        for name in self._dirty_columns():
             values[name] = columns[name].to_core(current.get(name))
         return doc
 
@@ -813,6 +821,7 @@ class ModelMetaClass(type):
         klass = super().__new__(mcs, name, bases, attrs)
         klass._plain_init = klass.__init__ is BaseModel.__init__  # type: ignore[attr-defined,misc]
         klass._loaders = tuple((k, c.loader()) for k, c in defined.items())  # type: ignore[attr-defined]
+        klass._dumpers = tuple((k, c.dumper()) for k, c in defined.items())  # type: ignore[attr-defined]
         klass._snapshots = tuple(  # type: ignore[attr-defined]
             (k, s) for k, c in defined.items() if (s := c.snapshot()) is not None
         )

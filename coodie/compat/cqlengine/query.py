@@ -20,6 +20,7 @@ from ... import query as core_query
 from ...batch import BatchBase
 from ...clauses import Token
 from ...connection import get_connection
+from ...document import blank_document
 from ...execution import Operation, Request
 from ...query import QuerySetBase
 from ...writes import delete_op, insert_op, save_op, update_op
@@ -1060,8 +1061,7 @@ class DMLQuery:
         counters = [n for n, c in instance._columns.items() if isinstance(c, cols.Counter)]
         document = self.model._document
         if instance._doc is None:
-            instance._doc = document.model_construct()
-            instance._doc.__dict__.clear()
+            instance._doc = blank_document(document)
         doc = instance._doc
         before = {n: doc.__dict__.get(n) or 0 for n in counters}
         for name, column in instance._primary_keys.items():
