@@ -163,6 +163,7 @@ class BaseModel:
     _plain_init: ClassVar[bool] = True  # no __init__ of the application's own
     _loaders: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, from_core or None)
     _dumpers: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, to_core or None)
+    _init_plan: ClassVar[tuple[tuple[str, Any, bool, bool], ...]] = ()  # for __init__
     _snapshots: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, copy) for mutables
     _document: ClassVar[type[DocumentBase] | None] = None
     _write_document: ClassVar[type[DocumentBase] | None] = None
@@ -205,9 +206,11 @@ class BaseModel:
         self._previous: dict[str, Any] = {}
         self._explicit: set[str] = set(values)
         current: dict[str, Any] = {}
-        for name, column in self._columns.items():
-            value = values.get(name, column.get_default() if column.has_default else None)
-            if value is not None or isinstance(column, cols.BaseContainerColumn):
+        for name, column, defaulted, container in self._init_plan:
+            value = (
+                values[name] if name in values else (column.get_default() if defaulted else None)
+            )
+            if value is not None or container:
                 value = column.to_python(value)
             current[name] = value
         self._current = current
@@ -822,6 +825,10 @@ class ModelMetaClass(type):
         klass._plain_init = klass.__init__ is BaseModel.__init__  # type: ignore[attr-defined,misc]
         klass._loaders = tuple((k, c.loader()) for k, c in defined.items())  # type: ignore[attr-defined]
         klass._dumpers = tuple((k, c.dumper()) for k, c in defined.items())  # type: ignore[attr-defined]
+        klass._init_plan = tuple(  # type: ignore[attr-defined]
+            (k, c, c.has_default, isinstance(c, cols.BaseContainerColumn))
+            for k, c in defined.items()
+        )
         klass._snapshots = tuple(  # type: ignore[attr-defined]
             (k, s) for k, c in defined.items() if (s := c.snapshot()) is not None
         )

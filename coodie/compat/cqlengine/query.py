@@ -23,7 +23,7 @@ from ...connection import get_connection
 from ...document import blank_document
 from ...execution import Operation, Request
 from ...query import QuerySetBase
-from ...writes import delete_op, insert_op, save_op, update_op
+from ...writes import delete_op, get_op, insert_op, save_op, update_op
 from . import columns as cols
 from . import connection as cqlengine_connection
 from .connection import NOT_SET
@@ -296,7 +296,7 @@ class ModelQuerySet:
 
     def __init__(self, model: Any) -> None:
         self.model = model
-        self._core: QuerySetBase[Any] = _CoreQuerySet(_query_document(model)).limit(DEFAULT_LIMIT)
+        self._core: QuerySetBase[Any] = _base_queryset(_query_document(model))
         self._result_cache: list[Any] | None = None
         self._values_list: tuple[tuple[str, ...], bool] | None = None
 
@@ -701,7 +701,45 @@ class ModelQuerySet:
         return rows[0]
 
     def get(self, *args: Any, **kwargs: Any) -> Any:
+        keys = self._by_key(args, kwargs)
+        if keys is not None:
+            return run(self._get_by_key_op(keys, kwargs), self._timeout)
         return run(self._get_op(args, kwargs), self._timeout)
+
+    def _by_key(self, args: Any, kwargs: dict[str, Any]) -> dict[str, Any] | None:
+        """The core values of a ``get()`` by the whole primary key on a plain queryset
+        (the common case, read as one row without building a query), else ``None``."""
+        model = self.model
+        if (
+            args
+            or self._where
+            or model._is_polymorphic
+            or len(kwargs) != len(model._primary_keys)
+            or kwargs.keys() != model._primary_keys.keys()
+            or self._core is not _BASE.get(model._document)
+            or self._values_list is not None
+            or self._batch is not None
+            or self._keyspace
+            or self._connection
+            or self._consistency is not None
+        ):
+            return None
+        keys = {}
+        for name, column in model._primary_keys.items():
+            value = kwargs[name]
+            if value is None or isinstance(value, (Token, MinTimeUUID, MaxTimeUUID)):
+                return None
+            keys[name] = column.to_core(column.validate(value))
+        return keys
+
+    def _get_by_key_op(self, keys: dict[str, Any], given: dict[str, Any]) -> Operation[Any]:
+        from .models import placement
+
+        if placement(self.model, None, None) is not None:  # moved since: the long way
+            return (yield from self._get_op((), given))
+        with translated(self.model):
+            doc = yield from get_op(self.model._document, keys)
+        return self.model._from_core(doc)
 
     def _count_op(self) -> Operation[int]:
         self._check_runnable()
@@ -737,6 +775,9 @@ class ModelQuerySet:
         return rows[0] if rows else None
 
     async def async_get(self, *args: Any, **kwargs: Any) -> Any:
+        keys = self._by_key(args, kwargs)
+        if keys is not None:
+            return await arun(self._get_by_key_op(keys, kwargs), self._timeout)
         return await arun(self._get_op(args, kwargs), self._timeout)
 
     async def async_count(self) -> int:
@@ -846,6 +887,17 @@ class ModelQuerySet:
         return f"<ModelQuerySet of {self.model.__name__}>"
 
 
+_BASE: dict[Any, QuerySetBase[Any]] = {}
+
+
+def _base_queryset(document: Any) -> QuerySetBase[Any]:
+    """A document's queryset with cqlengine's default limit (immutable: made once)."""
+    found = _BASE.get(document)
+    if found is None:
+        found = _BASE[document] = _CoreQuerySet(document).limit(DEFAULT_LIMIT)
+    return found
+
+
 def _query_document(model: Any) -> Any:
     """The core document a model's queries read: for a polymorphic subclass, its base's
     (cqlengine reads a subclass through its table: rows of every kind come back, and
@@ -908,7 +960,6 @@ class DMLQuery:
         if_exists: bool = False,
     ) -> None:
         self.model = model
-        self.column_family_name = model.column_family_name()
         self.instance = instance
         self._batch = batch
         self._ttl = ttl
@@ -918,6 +969,10 @@ class DMLQuery:
         self._if_exists = if_exists
         self._conditional = conditional
         self._timeout = timeout
+
+    @property
+    def column_family_name(self) -> str:
+        return str(self.model.column_family_name())
 
     def batch(self, batch: Any) -> DMLQuery:
         if batch is not None and not isinstance(batch, BatchQuery):
@@ -996,12 +1051,13 @@ class DMLQuery:
             fresh = not instance._can_update()
             yield from save_op(doc, **options)
             if fresh:  # cqlengine deletes the cells a new instance sets to None
+                columns, current = instance._columns, instance._current
                 nulled = {
                     name: None
-                    for name, column in instance._columns.items()
-                    if not column.is_primary_key
-                    and name in instance._explicit
-                    and column._val_is_null(instance._current.get(name))
+                    for name in instance._explicit
+                    if name in columns
+                    and not columns[name].is_primary_key
+                    and columns[name]._val_is_null(current.get(name))
                 }
                 if nulled:
                     options.pop("ttl", None)
