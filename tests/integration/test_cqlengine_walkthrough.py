@@ -39,8 +39,6 @@ from tests.integration.cqlengine_pair import (
 )
 
 WALKTHROUGH = Path(__file__).resolve().parents[2] / "docs" / "argus-walkthrough.md"
-# The seed the page was made from, in the shared folder beside the repository.
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "argus-walkthrough.md"
 _BLOCK = re.compile(r"\*\*cqlengine:\*\*\s*(?:<!--.*?-->\s*)?```python\n(.*?)```", re.S)
 _TITLE = re.compile(r"^#{2,3} (.+)$", re.M)
 
@@ -243,22 +241,6 @@ def test_the_page_has_five_models_and_seven_operations() -> None:
     assert len(titles) == 12, titles
     assert titles[0].startswith("User") and titles[5] == "Connection and table setup"
     assert titles[-1] == "Comment with collections"
-
-
-def test_the_page_keeps_the_seed_cqlengine_code() -> None:
-    """The page's cqlengine blocks are the seed's, but for the table the seed forgot
-    to sync (its batch writes events to ``argus_event``)."""
-    if not SEED.exists():
-        pytest.skip(f"no seed walkthrough at {SEED}")
-    seed, page = snippets(SEED), snippets()
-    assert [t for t, _ in page] == [t for t, _ in seed]
-    added = [
-        line
-        for (_, ours), (_, theirs) in zip(page, seed, strict=True)
-        for line in ours.splitlines()
-        if line not in theirs.splitlines()
-    ]
-    assert added == ["sync_table(ArgusEvent)"]
 
 
 @pytest.mark.parametrize("index", range(12))

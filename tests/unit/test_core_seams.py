@@ -202,3 +202,19 @@ def test_the_core_has_no_import_cycle() -> None:
         order += ready
         for n in ready:
             del graph[n]
+
+
+def test_a_timeout_of_inf_sends_none_and_none_sends_the_default() -> None:
+    """``timeout=math.inf`` is "no client-side timeout" (the driver's ``None``);
+    ``None`` leaves the session's default (no ``timeout`` keyword at all)."""
+    import math
+
+    from coodie.connection import Connection
+    from coodie.execution import Request
+    from tests.unit.offline import stub_session
+
+    conn = Connection(stub_session())
+    for timeout, expected in ((math.inf, {"timeout": None}), (2.5, {"timeout": 2.5}), (None, {})):
+        _, _, kwargs = conn.statement(Request("SELECT 1", (), timeout=timeout), None)
+        kwargs.pop("execution_profile", None)
+        assert kwargs == expected
