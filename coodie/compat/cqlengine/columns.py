@@ -252,6 +252,14 @@ class Inet(Column):
                 ) from None
         return value
 
+    def to_core(self, value: Any) -> Any:
+        if value is None:
+            return None
+        address = ipaddress.ip_address(value)
+        mapped = getattr(address, "ipv4_mapped", None)
+        # cqlengine sends text and the server keeps ::ffff:a.b.c.d as a.b.c.d: the same
+        return str(mapped) if mapped is not None else str(value)
+
 
 class Text(Column):
     db_type = "text"
@@ -385,7 +393,7 @@ class DateTime(Column):
                 value = dt.datetime(value.year, value.month, value.day)
             else:
                 raise ValidationError(f"{self.column_name} '{value}' is not a datetime object")
-        return utc(value)
+        return _cqlengine_millisecond(utc(value))
 
     def from_core(self, value: Any) -> Any:
         # cqlengine hands out naive UTC datetimes; applications compare them to utcnow().
@@ -395,6 +403,21 @@ class DateTime(Column):
 
     def loader(self) -> Callable[[Any], Any] | None:
         return _naive  # the core reads timestamps as aware UTC datetimes
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=_UTC)
+
+
+def _cqlengine_millisecond(value: dt.datetime) -> dt.datetime:
+    """The instant cqlengine stores for ``value``: it computes the milliseconds with a
+    float (``int(total_seconds() * 1000)``), which lands 1 ms early for some values.
+    Writing and filtering the same instant keeps rows cqlengine wrote findable, and
+    keys equal, after the imports change."""
+    try:
+        millis = int((value - _EPOCH).total_seconds() * 1000)
+        return _EPOCH + dt.timedelta(milliseconds=millis)
+    except OverflowError:  # beyond what cqlengine could write: the exact value
+        return value
 
 
 def _naive(value: Any) -> Any:
@@ -441,9 +464,15 @@ class Time(Column):
         return util.Time(value)
 
     def to_core(self, value: Any) -> Any:  # the driver's Time: nanoseconds are kept
-        if value is None or isinstance(value, util.Time):
-            return value
-        return util.Time(value)
+        if value is None:
+            return None
+        value = value if isinstance(value, util.Time) else util.Time(value)
+        if not 0 <= value.nanosecond_time < 86_400_000_000_000:
+            raise ValueRefused(
+                f"{self.column_name}: {value.nanosecond_time} ns is not a time of day "
+                "(0 to 86,399,999,999,999 nanoseconds)"
+            )
+        return value
 
 
 class Duration(Column):

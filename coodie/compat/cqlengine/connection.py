@@ -9,6 +9,7 @@ execution profile.  ``session`` and ``cluster`` are readable module attributes.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections import defaultdict
 from typing import Any
 
@@ -26,6 +27,8 @@ from ... import connection as core
 from . import hints
 from .errors import CQLEngineException
 from .statements import BaseCQLStatement
+
+log = logging.getLogger(__name__)
 
 NOT_SET = _NOT_SET  # the driver's "no timeout given", as cqlengine passes it
 DEFAULT_CONNECTION = object()  # cqlengine's marker for "the default connection"
@@ -164,7 +167,8 @@ def register_connection(
     hints.hint("CU007", f"connection.register_connection({name!r}, ...)")
     global _default
     if name in _connections:
-        raise CQLEngineException(f"Connection name '{name}' already exists")
+        log.warning("Registering connection '%s' when it already exists.", name)
+        unregister_connection(name)
     if session is not None and (
         hosts or cluster_options or consistency is not None or lazy_connect or retry_connect
     ):

@@ -82,9 +82,7 @@ class ColumnDescriptor:
         return instance._current[self.name]
 
     def __set__(self, instance: Any, value: Any) -> None:
-        if value is not None or isinstance(self.column, cols.BaseContainerColumn):
-            value = self.column.to_python(value)
-        instance._current[self.name] = value
+        instance._current[self.name] = value  # as given: validate() converts on save
         instance._explicit.add(self.name)
 
     def __delete__(self, instance: Any) -> None:
@@ -295,7 +293,27 @@ class BaseModel:
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
 
-    __hash__ = object.__hash__
+    __hash__ = None  # type: ignore[assignment]  # as cqlengine's: equal by value, unhashable
+
+    # -- pickling: the hidden document class is made at run time, so its state travels
+    # and is put back into the model's document class
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        doc = state.pop("_doc", None)
+        if doc is not None:
+            state["_doc_state"] = (type(doc) is type(self)._document, doc.__getstate__())
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        saved = state.pop("_doc_state", None)
+        self.__dict__.update(state)
+        self._doc = None
+        if saved is not None and saved[0]:  # else re-read or re-written whole, as new
+            document: Any = type(self)._document
+            doc = document.__new__(document)
+            doc.__setstate__(saved[1])
+            self._doc = doc
 
     # -- mapping protocol --------------------------------------------------------------------
 
@@ -520,6 +538,13 @@ class BaseModel:
                 raise PolymorphicModelException(
                     f"{klass.__name__} is not a subclass of {cls.__name__}"
                 )
+        if klass._is_polymorphic_base:  # a row no subclass claims (cqlengine refuses it)
+            key = doc.__dict__.get(str(klass._discriminator_column_name))
+            if key is None:
+                raise PolymorphicModelException("discriminator value was not found in values")
+            raise PolymorphicModelException(
+                f"unrecognized discriminator column {key} for class {klass.__name__}"
+            )
         values = doc.__dict__
         loaded = loaded_row(doc)
         if klass._plain_init and (loaded is None or len(loaded[0]) >= len(klass._columns)):

@@ -20,7 +20,7 @@ from ... import query as core_query
 from ...batch import BatchBase
 from ...clauses import Token
 from ...connection import get_connection
-from ...document import blank_document
+from ...document import blank_document, loaded_row
 from ...execution import Operation, Request
 from ...query import QuerySetBase
 from ...writes import delete_op, get_op, insert_op, save_op, update_op
@@ -415,6 +415,8 @@ class ModelQuerySet:
         column = self.model._columns.get(name)
         field = column.db_field_name if column is not None else name
         suffix = op.rpartition("__")[2] if op.startswith("token") else op
+        if suffix and suffix not in FILTER_OPERATORS:
+            raise QueryException(f"Can't resolve operator '{suffix}'")
         operator = BaseWhereOperator.get_operator(suffix or "eq")()
         return WhereClause(field, operator, value, quote_field=column is not None)
 
@@ -423,6 +425,8 @@ class ModelQuerySet:
             raise QueryException("iff() takes keyword conditions: iff(column=value, ...)")
         conditions = dict(self._conditional or {})
         for key, value in kwargs.items():
+            if value is None:
+                raise CQLEngineException("None values on iff are not allowed")
             name, _, op = key.partition("__")
             column = self.model._columns.get(name)
             if column is None:
@@ -440,9 +444,8 @@ class ModelQuerySet:
     def limit(self, n: int | None) -> ModelQuerySet:
         if n is not None and (not isinstance(n, int) or n < 0):
             raise QueryException("Can't apply limit to a negative or non-int value")
-        if n == 0:
-            return self._clone(_empty=True)
-        return self._clone(self._core.limit(n))
+        # cqlengine reads limit(0) as "no limit"
+        return self._clone(self._core.limit(n or None), _empty=False)
 
     def fetch_size(self, n: int) -> ModelQuerySet:
         if not isinstance(n, int) or n <= 0:
@@ -856,7 +859,8 @@ class ModelQuerySet:
             elif isinstance(column, cols.Counter):
                 changes[f"{name}__incr"] = value
             else:
-                changes[name] = None if value is None else column.to_core(column.validate(value))
+                value = column.validate(value)  # a required column refuses None, as there
+                changes[name] = None if value is None else column.to_core(value)
         if not changes:
             return
         options = _write_options(self)
@@ -896,6 +900,38 @@ def _base_queryset(document: Any) -> QuerySetBase[Any]:
     if found is None:
         found = _BASE[document] = _CoreQuerySet(document).limit(DEFAULT_LIMIT)
     return found
+
+
+def _delta(column: Any, before: Any, after: Any) -> dict[str, Any]:
+    """A column's change as core update keywords: what a collection gained and lost,
+    else its new value (``None``: the cell is deleted)."""
+    name = str(column.column_name)
+    null = column._val_is_null
+    if null(after):
+        return {name: None}
+    if isinstance(column, cols.BaseContainerColumn) and not column.frozen and not null(before):
+        if isinstance(column, cols.Set):
+            out = {}
+            if after - before:
+                out[f"{name}__add"] = column.to_core(after - before)
+            if before - after:
+                out[f"{name}__remove"] = column.to_core(before - after)
+            return out
+        if isinstance(column, cols.Map):
+            out = {}
+            changed = {k: v for k, v in after.items() if k not in before or before[k] != v}
+            if changed:
+                out[f"{name}__add"] = column.to_core(changed)
+            gone = {column.key_col.to_core(k) for k in before if k not in after}
+            if gone:
+                out[f"{name}__remove"] = gone
+            return out
+        if isinstance(column, cols.List) and after[: len(before)] == before:
+            return {f"{name}__append": column.to_core(after[len(before) :])}
+    if isinstance(column, cols.BaseContainerColumn) and not column.frozen and null(before):
+        kind = "append" if isinstance(column, cols.List) else "add"  # the read value unknown
+        return {f"{name}__{kind}": column.to_core(after)}
+    return {name: column.to_core(after)}
 
 
 def _query_document(model: Any) -> Any:
@@ -1029,27 +1065,37 @@ class DMLQuery:
             )
             yield from self._save_counters()
             return
-        if not instance._can_update() and self._static_only():
+        updatable = instance._can_update()
+        if not updatable and self._static_only():
             yield from self._write_statics()
             return
-        if not instance._can_update():  # defaults written now are part of the row
+        if updatable and not instance._dirty_columns():
+            return  # nothing changed: nothing is sent (as in cqlengine)
+        if not updatable:  # defaults written now are part of the row
             for name, column in instance._columns.items():
                 if column.has_default and not column._val_is_null(instance._current.get(name)):
                     instance._explicit.add(name)
+        if self._if_not_exists and not updatable and self._timestamp is not None:
+            raise QueryRefused(
+                f"{self.model.__name__}: if_not_exists() is a lightweight transaction, "
+                "which takes the time of its Paxos round: drop timestamp()"
+            )
         doc = instance._core_document(self._batch_connection())
-        if instance._can_update() and (self._if_exists or self._conditional):
+        if updatable and (self._if_exists or self._conditional):
             yield from self._update_changed(doc)
             return
         options = self._options(conditions=False)
         with translated(self.model):
-            if self._if_not_exists and not instance._can_update():  # a loaded row: UPDATE
-                options.pop("timestamp", None)
+            if self._if_not_exists and not updatable:  # a loaded row: UPDATE
                 result = yield from insert_op(doc, **options)
                 if not result.applied:
                     raise LWTException(result.row or {})
                 return
-            fresh = not instance._can_update()
+            fresh = not updatable
+            unread = self._unread_changes(doc) if updatable else {}
             yield from save_op(doc, **options)
+            if unread:  # columns only()/defer() did not read: their changes, as deltas
+                yield from update_op(doc, {}, {**unread, **options})
             if fresh:  # cqlengine deletes the cells a new instance sets to None
                 columns, current = instance._columns, instance._current
                 nulled = {
@@ -1062,6 +1108,23 @@ class DMLQuery:
                 if nulled:
                     options.pop("ttl", None)
                     yield from update_op(doc, nulled, options)
+
+    def _unread_changes(self, doc: Any) -> dict[str, Any]:
+        """The changes of columns the row was read without (``only()``/``defer()``),
+        which the core's save leaves alone: each as what it adds or removes (the value
+        in the table is unknown), a scalar as its new value, ``None`` as a delete."""
+        loaded = loaded_row(doc)
+        if loaded is None:
+            return {}
+        read = {c.name for c in loaded[0]}
+        instance = self._instance()
+        out: dict[str, Any] = {}
+        for name in instance._dirty_columns():
+            if name in read:
+                continue
+            column = instance._columns[name]
+            out.update(_delta(column, instance._previous.get(name), instance._current.get(name)))
+        return out
 
     def update_op(self) -> Operation[None]:
         """UPDATE what changed (a set value, or a cell set to None: deleted)."""
@@ -1078,7 +1141,6 @@ class DMLQuery:
         doc = instance._core_document(self._batch_connection())
         with translated(self.model):
             yield from delete_op(doc, **self._options(ttl=False))
-        instance._is_persisted = False
 
     def _update_changed(self, doc: Any) -> Operation[None]:
         instance = self._instance()
@@ -1123,13 +1185,19 @@ class DMLQuery:
         for name, column in instance._primary_keys.items():
             doc.__dict__[name] = column.to_core(instance._current.get(name))
         current = instance._current
+        fresh = not instance._is_persisted  # a new row: cqlengine writes every counter
         changes = {
             f"{n}__incr": (current.get(n) or 0) - before[n]
             for n in counters
-            if (current.get(n) or 0) != before[n]
+            if fresh or (current.get(n) or 0) != before[n]
         }
         if not changes:  # cqlengine still writes the row: an increment by 0 creates it
             changes = {f"{counters[0]}__incr": 0}
+        if self._ttl is not None:
+            raise QueryRefused(
+                f"{self.model.__name__}: counter tables take no TTL (Cassandra refuses "
+                "one on counter updates): drop ttl()"
+            )
         options = self._options(ttl=False)
         options.pop("timestamp", None)
         with translated(self.model):
