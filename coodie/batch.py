@@ -50,6 +50,7 @@ class BatchBase:
         self._requests: list[Request] = []
         self._done: list[Callable[[], None]] = []
         self._docs: list[object] = []
+        self._doc_ids: set[int] = set()
         self._conditional = False  # holds a write with IF: applied all or nothing
         self.executed = False
 
@@ -91,11 +92,12 @@ class BatchBase:
         if done is not None:
             self._done.append(done)
         if doc is not None:
-            self._docs.append(doc)
+            self._docs.append(doc)  # kept alive, so that its id stays its own
+            self._doc_ids.add(id(doc))
 
     def holds(self, doc: object) -> bool:
         """Does the batch hold a write of this document (not yet executed)?"""
-        return any(d is doc for d in self._docs)
+        return id(doc) in self._doc_ids
 
     def __len__(self) -> int:
         return len(self._requests)
@@ -116,6 +118,7 @@ class BatchBase:
         )
         self._requests.clear()
         self._docs.clear()
+        self._doc_ids.clear()
         result = yield self._connection, request
         if self._conditional:
             row = lwt_row(result)
