@@ -654,25 +654,27 @@ def flavour_hydrator(flavour: Flavour) -> Hydrate | None:
     as its ``ModelQuerySet`` does after the read.
     """
     model = flavour.model
-    construct = getattr(model, "_construct_instance", None)
-    if construct is not None:
-
-        def cqlengine(rows: list[tuple[Any, ...]]) -> list[Any]:
-            return [construct(dict(zip(NAMES, row, strict=False))) for row in rows]
-
-        return cqlengine
     document = getattr(model, "_document", None)
     from_core = getattr(model, "_from_core", None)
-    if document is None or from_core is None:
+    if document is not None and from_core is not None:  # the shim (it has both paths)
+        columns = table_schema(document).columns
+        _check(tuple(c.name for c in columns) == NAMES, "compat document columns out of order")
+        many = rows_to_documents(document, columns)
+
+        from_many = model._from_core_many  # what its queryset calls on each page
+
+        def compat(rows: list[tuple[Any, ...]]) -> list[Any]:
+            return from_many(many(rows))
+
+        return compat
+    construct = getattr(model, "_construct_instance", None)
+    if construct is None:
         return None
-    columns = table_schema(document).columns
-    _check(tuple(c.name for c in columns) == NAMES, "compat document columns out of order")
-    many = rows_to_documents(document, columns)
 
-    def compat(rows: list[tuple[Any, ...]]) -> list[Any]:
-        return [from_core(doc) for doc in many(rows)]
+    def cqlengine(rows: list[tuple[Any, ...]]) -> list[Any]:
+        return [construct(dict(zip(NAMES, row, strict=False))) for row in rows]
 
-    return compat
+    return cqlengine
 
 
 def build_hydrate(env: Env, ops: int) -> dict[str, Case]:

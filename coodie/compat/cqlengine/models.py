@@ -11,6 +11,7 @@ through, which remembers the row for change tracking.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 import warnings
 from collections.abc import Iterator
@@ -163,6 +164,7 @@ class BaseModel:
     _dumpers: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, to_core or None)
     _init_plan: ClassVar[tuple[tuple[str, Any, bool, bool], ...]] = ()  # for __init__
     _snapshots: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, copy) for mutables
+    _load: ClassVar[Any]  # a loaded document's values -> the instance's state
     _document: ClassVar[type[DocumentBase] | None] = None
     _write_document: ClassVar[type[DocumentBase] | None] = None
     _is_polymorphic: ClassVar[bool] = False
@@ -551,20 +553,7 @@ class BaseModel:
             # A whole row, and no __init__ of the application's to run: the values are
             # set directly, converted only where the core's differ from cqlengine's.
             instance: BaseModel = object.__new__(klass)
-            current = {}
-            for name, load in klass._loaders:
-                value = values.get(name)
-                current[name] = value if load is None else load(value)
-            previous = dict(current)
-            for name, copy in klass._snapshots:
-                value = current[name]
-                if value is not None:
-                    previous[name] = copy(value)
-            instance._current = current
-            instance._previous = previous
-            instance._explicit = set()
-            instance._doc = doc
-            instance._is_persisted = True
+            instance.__dict__.update(klass._load(values), _doc=doc)
             return instance
         present: Any = values
         if loaded is not None and len(loaded[0]) < len(klass._columns):
@@ -576,6 +565,20 @@ class BaseModel:
         instance._doc = doc
         instance._set_persisted(force=True)
         return instance
+
+    @classmethod
+    def _from_core_many(cls, docs: list[DocumentBase]) -> list[BaseModel]:
+        """``_from_core`` of a page of documents.  The instances hold no reference
+        cycles: pausing the cyclic collector meanwhile saves its repeated scans of the
+        young objects, as the core's hydration does."""
+        from_core = cls._from_core
+        if len(docs) < 256 or not gc.isenabled():
+            return [from_core(d) for d in docs]
+        gc.disable()
+        try:
+            return [from_core(d) for d in docs]
+        finally:
+            gc.enable()
 
     @classmethod
     def _construct_instance(cls, values: dict[str, Any]) -> BaseModel:
@@ -857,6 +860,7 @@ class ModelMetaClass(type):
         klass._snapshots = tuple(  # type: ignore[attr-defined]
             (k, s) for k, c in defined.items() if (s := c.snapshot()) is not None
         )
+        klass._load = _loader(klass._loaders, klass._snapshots)  # type: ignore[attr-defined]
         if not is_abstract:
             klass._document = _build_document(klass, partition, clustering)  # type: ignore[attr-defined]
             if is_polymorphic and not is_polymorphic_base and attrs["__discriminator_value__"]:
@@ -870,6 +874,38 @@ class ModelMetaClass(type):
         for user_type in {u: None for c in defined.values() for u in _user_types(c)}:
             user_type.register_for_keyspace(klass._get_keyspace())  # type: ignore[attr-defined]
         return klass
+
+
+def _loader(loaders: Any, snapshots: Any) -> Any:
+    """The function that turns a loaded core document's values into an instance's state
+    (``_current``, ``_previous``, ...), generated once per model: a dict literal per
+    row, the way the core's hydrator is made."""
+    namespace: dict[str, Any] = {}
+    items = []
+    for i, (name, load) in enumerate(loaders):
+        if load is None:
+            items.append(f"{name!r}: get({name!r})")
+        else:
+            namespace[f"load{i}"] = load
+            items.append(f"{name!r}: load{i}(get({name!r}))")
+    copies = []
+    for i, (name, copy) in enumerate(snapshots):
+        namespace[f"copy{i}"] = copy
+        copies.append(
+            f"{name!r}: None if current[{name!r}] is None else copy{i}(current[{name!r}])"
+        )
+    source = "\n".join(
+        [
+            "def load(values):",
+            "    get = values.get",
+            "    current = {" + ", ".join(items) + "}",
+            "    previous = {**current, " + ", ".join(copies) + "}",
+            "    return {'_current': current, '_previous': previous, '_explicit': set(),",
+            "            '_is_persisted': True}",
+        ]
+    )
+    exec(source, namespace)
+    return namespace["load"]
 
 
 def _composite_pk(names: list[str]) -> property:

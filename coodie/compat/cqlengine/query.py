@@ -644,8 +644,8 @@ class ModelQuerySet:
                 [c.from_core(d.__dict__.get(n)) for c, n in zip(columns, names, strict=True)]
                 for d in docs
             ]
-        from_core = self.model._from_core
-        return [from_core(d) for d in docs]
+        rows: list[Any] = self.model._from_core_many(docs)
+        return rows
 
     def _rows(self) -> list[Any]:
         return run(self._rows_op(), self._timeout)
