@@ -1,4 +1,34 @@
-"""libcst codemods that rewrite cqlengine code to coodie (``coodie-upgrade``).
+"""libcst codemods that rewrite cqlengine code for coodie (``coodie-upgrade``).
 
-Not built yet: the command only explains itself and converts nothing.
+The rules have stable ids and titles, taken from the shim's mapping table
+(``coodie.compat.cqlengine.mapping.RULES``); this version implements CU001, the
+swap of ``cassandra.cqlengine`` imports for ``coodie.compat.cqlengine`` (what
+``coodie-upgrade --compat`` runs).  As a library::
+
+    from coodie.codemods import upgrade_source
+    upgrade_source(text, compat=True)        # the import swap
+    upgrade_source(text, ["CU001"])          # chosen rules (by id)
+    upgrade_source(text)                     # every implemented rule (the full mode)
+
+    from coodie.codemods import run
+    run(["src/"], ["CU001"], write=False)    # files: what would change, what fails
+
+See docs/migration/codemods.md.
 """
+
+from .engine import SourceParseError, upgrade_bytes, upgrade_source
+from .rules import IMPLEMENTED, RuleInfo, catalogue
+from .runner import FileResult, RunResult, find_files, run
+
+__all__ = [
+    "IMPLEMENTED",
+    "FileResult",
+    "RuleInfo",
+    "RunResult",
+    "SourceParseError",
+    "catalogue",
+    "find_files",
+    "run",
+    "upgrade_bytes",
+    "upgrade_source",
+]

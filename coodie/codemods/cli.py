@@ -1,22 +1,186 @@
-"""Entry point of ``coodie-upgrade`` (a placeholder until the codemods land)."""
+"""``coodie-upgrade``: the command line over ``coodie.codemods`` (see docs/migration/codemods.md).
+
+Exit status: 0 success; 1 under ``--check`` when a file would change; 2 for a usage
+error or a file that could not be parsed, read or written (each is named, with line
+and column for a parse error; the other files are still processed).
+"""
 
 from __future__ import annotations
 
+import argparse
+import difflib
+import json
 import sys
+from pathlib import Path
+from typing import TextIO
 
-USAGE = """\
-usage: coodie-upgrade PATH... [--compat] [--diff] [--check] [--jobs N] [--exclude GLOB]
+from . import rules as catalogue
+from .runner import RunResult, run
 
-Rewrites cqlengine code to coodie. Not implemented yet in this version: no file is
-read or changed. See docs/index.md for the migration path available today.
-"""
+DESCRIPTION = """\
+Rewrite cqlengine code for coodie. With --compat, swap the cassandra.cqlengine
+imports for coodie.compat.cqlengine (step 1 of a migration: the code runs on the
+shim unchanged). Without it, the full mode runs every implemented rule (this
+version implements the import swap only; --list-rules says which). Files are
+rewritten in place unless --diff or --check is given."""
+
+EPILOG = """\
+exit status: 0 ok, 1 changes needed (--check), 2 usage error or a file that could
+not be parsed, read or written."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coodie-upgrade",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders")
+    parser.add_argument(
+        "--compat", action="store_true", help="only swap the imports to the shim (CU001)"
+    )
+    parser.add_argument("--diff", action="store_true", help="print a diff, change nothing")
+    parser.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if a file would change"
+    )
+    parser.add_argument(
+        "--jobs", "-j", type=int, default=None, metavar="N", help="processes (default: all cores)"
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip files and folders matching GLOB (a name or a path; repeatable)",
+    )
+    parser.add_argument("--only", metavar="RULES", help="run only these rules (CU001,CU002...)")
+    parser.add_argument("--skip", metavar="RULES", help="do not run these rules")
+    parser.add_argument(
+        "--list-rules", action="store_true", help="print the rules and what is implemented"
+    )
+    parser.add_argument("--report", metavar="FILE.json", help="write a JSON report")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    return parser
+
+
+def list_rules(out: TextIO) -> None:
+    for info in catalogue.catalogue():
+        state = "implemented" if info.implemented else "not implemented yet"
+        out.write(f"{info.id}  {info.title:<26} {state:<20} {info.rewrite}\n")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    stream = sys.stdout if args in ([], ["-h"], ["--help"]) else sys.stderr
-    stream.write(USAGE)
-    return 0 if stream is sys.stdout else 2
+    parser = _parser()
+    try:
+        args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+
+    def usage_error(message: str) -> int:
+        parser.print_usage(sys.stderr)
+        sys.stderr.write(f"coodie-upgrade: error: {message}\n")
+        return 2
+
+    if args.list_rules:
+        list_rules(sys.stdout)
+        return 0
+    if not args.paths:
+        return usage_error("give at least one PATH")
+    if args.compat and (args.only or args.skip):
+        return usage_error("--compat runs CU001 alone: it takes no --only or --skip")
+    if args.jobs is not None and args.jobs < 1:
+        return usage_error("--jobs must be at least 1")
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        return usage_error(f"no such file or folder: {', '.join(missing)}")
+    try:
+        only = catalogue.parse_ids(args.only) if args.only else None
+        skip = catalogue.parse_ids(args.skip) if args.skip else []
+        chosen, pending = catalogue.select(only, skip, compat=args.compat)
+    except ValueError as exc:
+        return usage_error(str(exc))
+
+    say = (lambda text: None) if args.quiet else (lambda text: sys.stderr.write(text + "\n"))
+    if pending and only is not None:
+        say(f"coodie-upgrade: not implemented yet, skipped: {', '.join(pending)}")
+    elif pending:
+        say(
+            f"coodie-upgrade: this version implements {', '.join(chosen) or 'no rule'} of "
+            "the full mode (the others come later: see --list-rules)"
+        )
+    dry = args.diff or args.check
+    progress = None
+    if not args.quiet and sys.stderr.isatty():
+
+        def progress(done: int, total: int) -> None:
+            if total > 20:
+                end = "\n" if done == total else ""
+                sys.stderr.write(f"\rcoodie-upgrade: {done}/{total} files{end}")
+                sys.stderr.flush()
+
+    result = run(
+        args.paths,
+        chosen,
+        excludes=args.exclude,
+        jobs=args.jobs,
+        write=not dry,
+        progress=progress,
+    )
+
+    for failure in result.failed:  # always said, even with --quiet
+        where = f":{failure.line}:{failure.column}" if failure.line is not None else ""
+        sys.stderr.write(f"{failure.path}{where}: error: {failure.error} (left unchanged)\n")
+    verb = "would rewrite" if dry else "rewrote"
+    for changed in result.changed:
+        rules_used = ", ".join(f"{r} x{n}" for r, n in sorted(changed.rewrites.items()))
+        say(f"{verb} {changed.path} ({rules_used})")
+        if args.diff:
+            sys.stdout.writelines(_diff(changed.path, changed.old or b"", changed.new or b""))
+    say(_summary(result, dry))
+    if args.report:
+        _write_report(Path(args.report), result, chosen, pending, args)
+    if result.failed:
+        return 2
+    return 1 if args.check and result.changed else 0
+
+
+def _diff(path: str, old: bytes, new: bytes) -> list[str]:
+    before = old.decode("utf-8", "replace").splitlines(keepends=True)
+    after = new.decode("utf-8", "replace").splitlines(keepends=True)
+    lines = list(difflib.unified_diff(before, after, f"a/{path}", f"b/{path}"))
+    return [line if line.endswith("\n") else line + "\n" for line in lines]
+
+
+def _summary(result: RunResult, dry: bool) -> str:
+    changed = len(result.changed)
+    return (
+        f"coodie-upgrade: {result.scanned} file{'s' if result.scanned != 1 else ''} scanned "
+        f"({result.candidates} mention cqlengine), "
+        f"{changed} {'would change' if dry else 'changed'}, {len(result.failed)} failed"
+    )
+
+
+def _write_report(
+    path: Path,
+    result: RunResult,
+    chosen: tuple[str, ...],
+    pending: tuple[str, ...],
+    args: argparse.Namespace,
+) -> None:
+    report = {
+        "mode": "compat" if args.compat else "full",
+        "written": not (args.diff or args.check),
+        "rules": list(chosen),
+        "not_implemented": list(pending),
+        "scanned": result.scanned,
+        "candidates": result.candidates,
+        "changed": [f.path for f in result.changed],
+        "failed": [f.report() for f in result.failed],
+        "files": [f.report() for f in result.files],
+        "todos": [],  # TODO(coodie-upgrade) comments left: none until the full-mode rules
+    }
+    path.write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":

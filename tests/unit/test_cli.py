@@ -7,11 +7,11 @@ from pathlib import Path
 from coodie.codemods.cli import main
 
 
-def test_upgrade_placeholder_converts_nothing(tmp_path: Path) -> None:
+def test_upgrade_compat_swaps_the_imports(tmp_path: Path) -> None:
     source = tmp_path / "models.py"
     source.write_text("from cassandra.cqlengine.models import Model\n")
-    assert main([str(source)]) == 2
-    assert source.read_text() == "from cassandra.cqlengine.models import Model\n"
+    assert main(["--compat", "--quiet", str(source)]) == 0
+    assert source.read_text() == "from coodie.compat.cqlengine.models import Model\n"
     assert main(["--help"]) == 0
 
 

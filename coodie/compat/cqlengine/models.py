@@ -638,7 +638,18 @@ class BaseModel:
         return self._written()
 
     def _written(self) -> BaseModel:
-        self._set_persisted()
+        if self._is_persisted:
+            self._set_persisted()
+        else:  # a new row, written whole: it now holds what the instance holds
+            current = self._current
+            previous = dict(current)
+            for name, copy in self._snapshots:
+                value = current[name]
+                if value is not None:
+                    previous[name] = copy(value)
+            self._previous = previous
+            self._explicit.clear()
+            self._is_persisted = True
         self._timestamp = None
         return self
 

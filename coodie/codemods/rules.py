@@ -1,0 +1,82 @@
+"""The rule catalogue of ``coodie-upgrade``: ids and titles from the shim's mapping table.
+
+The rules, their ids and their titles are ``coodie.compat.cqlengine.mapping.RULES``
+(the table the shim's migration hints also name); this module says which of them
+has a transformer yet, and in which order they run (the order of the ids).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from libcst.codemod import VisitorBasedCodemodCommand
+
+from coodie.compat.cqlengine.mapping import RULES, Rule
+
+from .imports import ImportSwapCommand
+
+# Each rule id of the mapping table and its transformer; None: not implemented yet.
+TRANSFORMERS: dict[str, type[VisitorBasedCodemodCommand] | None] = {
+    "CU001": ImportSwapCommand,  # imports (also what --compat runs, alone)
+    "CU002": None,  # models
+    "CU003": None,  # user types
+    "CU004": None,  # model options -> class Settings
+    "CU005": None,  # querysets and call sites
+    "CU006": None,  # exceptions (DoesNotExist in except clauses, attribute access)
+    "CU007": None,  # connection setup
+    "CU008": None,  # schema management
+}
+assert set(TRANSFORMERS) == set(RULES), "coodie.codemods.rules is out of step with RULES"
+
+COMPAT_RULES: tuple[str, ...] = ("CU001",)
+"""What ``--compat`` runs: the import swap alone."""
+
+IMPLEMENTED: tuple[str, ...] = tuple(r for r in RULES if TRANSFORMERS[r] is not None)
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A rule of the catalogue, and whether this version implements it."""
+
+    id: str
+    title: str
+    rewrite: str
+    implemented: bool
+
+
+def catalogue() -> list[RuleInfo]:
+    """Every rule of ``mapping.RULES``, in run order."""
+    return [_info(rule) for rule in RULES.values()]
+
+
+def _info(rule: Rule) -> RuleInfo:
+    return RuleInfo(rule.id, rule.title, rule.rewrite, TRANSFORMERS[rule.id] is not None)
+
+
+def parse_ids(text: str) -> list[str]:
+    """``"CU001,cu002 CU003"`` -> the ids; ValueError naming an unknown one."""
+    ids = [part.strip().upper() for part in text.replace(" ", ",").split(",") if part.strip()]
+    unknown = [i for i in ids if i not in RULES]
+    if unknown:
+        raise ValueError(f"unknown rule {', '.join(unknown)} (known: {', '.join(RULES)})")
+    return ids
+
+
+def select(
+    only: Iterable[str] | None = None, skip: Iterable[str] = (), *, compat: bool = False
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The rules to run, in run order, and those selected but not implemented yet.
+
+    ``compat`` runs CU001 alone; otherwise every rule (or those of ``only``), less
+    ``skip``.  Unknown ids raise ValueError.
+    """
+    wanted = set(COMPAT_RULES if compat else (only if only is not None else RULES))
+    skipped = set(skip)
+    unknown = sorted((wanted | skipped) - set(RULES))
+    if unknown:
+        raise ValueError(f"unknown rule {', '.join(unknown)} (known: {', '.join(RULES)})")
+    chosen = [r for r in RULES if r in wanted and r not in skipped]
+    run = tuple(r for r in chosen if TRANSFORMERS[r] is not None)
+    pending = tuple(r for r in chosen if TRANSFORMERS[r] is None)
+    return run, pending
