@@ -3,7 +3,8 @@
 The rules have stable ids and titles, taken from the shim's mapping table
 (``coodie.compat.cqlengine.mapping.RULES``); this version implements CU001, the
 swap of ``cassandra.cqlengine`` imports for ``coodie.compat.cqlengine`` (what
-``coodie-upgrade --compat`` runs).  As a library::
+``coodie-upgrade --compat`` runs), CU002 (models -> ``Document`` classes) and CU004
+(model options -> ``class Settings``).  As a library::
 
     from coodie.codemods import upgrade_source
     upgrade_source(text, compat=True)        # the import swap

@@ -21,8 +21,8 @@ DESCRIPTION = """\
 Rewrite cqlengine code for coodie. With --compat, swap the cassandra.cqlengine
 imports for coodie.compat.cqlengine (step 1 of a migration: the code runs on the
 shim unchanged). Without it, the full mode runs every implemented rule (this
-version implements the import swap only; --list-rules says which). Files are
-rewritten in place unless --diff or --check is given."""
+version: the import swap, models and model options; --list-rules says which).
+Files are rewritten in place unless --diff or --check is given."""
 
 EPILOG = """\
 exit status: 0 ok, 1 changes needed (--check), 2 usage error or a file that could
@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         say(f"{verb} {changed.path} ({rules_used})")
         if args.diff:
             sys.stdout.writelines(_diff(changed.path, changed.old or b"", changed.new or b""))
+    for path, line, rule, why in result.todos:
+        say(f"{path}:{line}: TODO {rule}: {why}")
     say(_summary(result, dry))
     if args.report:
         _write_report(Path(args.report), result, chosen, pending, args)
@@ -157,7 +159,8 @@ def _summary(result: RunResult, dry: bool) -> str:
     return (
         f"coodie-upgrade: {result.scanned} file{'s' if result.scanned != 1 else ''} scanned "
         f"({result.candidates} mention cqlengine), "
-        f"{changed} {'would change' if dry else 'changed'}, {len(result.failed)} failed"
+        f"{changed} {'would change' if dry else 'changed'}, {len(result.failed)} failed, "
+        f"{len(result.todos)} TODO{'s' if len(result.todos) != 1 else ''} left"
     )
 
 
@@ -178,7 +181,10 @@ def _write_report(
         "changed": [f.path for f in result.changed],
         "failed": [f.report() for f in result.failed],
         "files": [f.report() for f in result.files],
-        "todos": [],  # TODO(coodie-upgrade) comments left: none until the full-mode rules
+        "todos": [
+            {"path": path, "line": line, "rule": rule, "why": why}
+            for path, line, rule, why in result.todos
+        ],
     }
     path.write_text(json.dumps(report, indent=2) + "\n")
 

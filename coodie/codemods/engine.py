@@ -12,10 +12,13 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.metadata import MetadataWrapper
 
+from .models import find_todos
 from .rules import TRANSFORMERS, select
 
 MARKER = b"cqlengine"
 """A module without this word needs no rule: it is skipped before parsing."""
+TODO_MARK = b"TODO(coodie-upgrade"
+"""The comments a rule leaves where it cannot rewrite faithfully (listed in reports)."""
 
 
 class SourceParseError(ValueError):
@@ -34,6 +37,7 @@ class Outcome:
 
     source: bytes | None
     rewrites: dict[str, int] = field(default_factory=dict)
+    todos: list[tuple[int, str, str]] = field(default_factory=list)  # (line, rule, why)
 
 
 def might_need_change(source: bytes | str) -> bool:
@@ -49,7 +53,9 @@ def upgrade_bytes(source: bytes, rules: Iterable[str], filename: str = "<string>
     (nothing is returned then).
     """
     new, rewrites = _upgrade(source, rules, filename)
-    return Outcome(new, rewrites)
+    after = source if new is None else new
+    todos = find_todos(after) if TODO_MARK in after else []
+    return Outcome(new, rewrites, todos)
 
 
 def upgrade_source(source: str, rules: Iterable[str] | None = None, *, compat: bool = False) -> str:
@@ -91,6 +97,7 @@ def _upgrade(
     except cst.ParserSyntaxError as exc:
         raise _parse_error(source, exc, filename) from None
     rewrites: dict[str, int] = {}
+    shared: dict[str, object] = {}  # one scratch for the module's rules (CU002 -> CU004)
     for rule in order:
         command_class = TRANSFORMERS[rule]
         if command_class is None:
@@ -98,7 +105,7 @@ def _upgrade(
         # What Codemod.transform_module does, without its deep copy of the tree (the
         # copy cost several times the parse; this tree is ours alone)
         wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-        context = CodemodContext(filename=filename, wrapper=wrapper)
+        context = CodemodContext(filename=filename, wrapper=wrapper, scratch=shared)
         if python_tree is not None:
             context.scratch["ast"] = python_tree
         command = command_class(context)

@@ -15,13 +15,14 @@ from libcst.codemod import VisitorBasedCodemodCommand
 from coodie.compat.cqlengine.mapping import RULES, Rule
 
 from .imports import ImportSwapCommand
+from .models import ModelsCommand, SettingsCommand
 
 # Each rule id of the mapping table and its transformer; None: not implemented yet.
 TRANSFORMERS: dict[str, type[VisitorBasedCodemodCommand] | None] = {
     "CU001": ImportSwapCommand,  # imports (also what --compat runs, alone)
-    "CU002": None,  # models
+    "CU002": ModelsCommand,  # models
     "CU003": None,  # user types
-    "CU004": None,  # model options -> class Settings
+    "CU004": SettingsCommand,  # model options -> class Settings (of CU002's models)
     "CU005": None,  # querysets and call sites
     "CU006": None,  # exceptions (DoesNotExist in except clauses, attribute access)
     "CU007": None,  # connection setup

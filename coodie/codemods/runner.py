@@ -48,6 +48,7 @@ class FileResult:
     error: str | None = None
     line: int | None = None
     column: int | None = None
+    todos: list[tuple[int, str, str]] = field(default_factory=list)  # (line, rule, why)
     old: bytes | None = field(default=None, repr=False)
     new: bytes | None = field(default=None, repr=False)
 
@@ -57,6 +58,10 @@ class FileResult:
             entry["rewrites"] = self.rewrites
         if self.error is not None:
             entry.update(error=self.error, line=self.line, column=self.column)
+        if self.todos:
+            entry["todos"] = [
+                {"line": line, "rule": rule, "why": why} for line, rule, why in self.todos
+            ]
         return entry
 
 
@@ -64,7 +69,12 @@ class FileResult:
 class RunResult:
     scanned: int = 0  # .py files found
     candidates: int = 0  # of which mention cqlengine (parsed)
-    files: list[FileResult] = field(default_factory=list)  # changed or failed, in path order
+    files: list[FileResult] = field(default_factory=list)  # changed, failed or with TODOs
+
+    @property
+    def todos(self) -> list[tuple[str, int, str, str]]:
+        """Every ``TODO(coodie-upgrade CUxxx)`` left: (path, line, rule, why)."""
+        return [(f.path, line, rule, why) for f in self.files for line, rule, why in f.todos]
 
     @property
     def changed(self) -> list[FileResult]:
@@ -121,8 +131,8 @@ def process(job: tuple[str, bytes, tuple[str, ...]]) -> FileResult:
     except SourceParseError as exc:
         return FileResult(path, error=exc.message, line=exc.line, column=exc.column)
     if done.source is None:
-        return FileResult(path)
-    return FileResult(path, True, done.rewrites, old=data, new=done.source)
+        return FileResult(path, todos=done.todos)
+    return FileResult(path, True, done.rewrites, todos=done.todos, old=data, new=done.source)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -195,7 +205,7 @@ def run(
                 except OSError as exc:
                     outcome.changed = False
                     outcome.error = f"cannot write: {exc.strerror or exc}"
-            if outcome.changed or outcome.error is not None:
+            if outcome.changed or outcome.error is not None or outcome.todos:
                 result.files.append(outcome)
     finally:
         if pool is not None:

@@ -123,7 +123,7 @@ MODEL_OPTIONS = MappingProxyType(
         "__keyspace__": "Settings.keyspace",
         "__connection__": "Settings.connection",
         "__options__": "Settings.options",
-        "__default_ttl__": "Settings.options['default_time_to_live']",
+        "__default_ttl__": "(none: cqlengine sets it from __options__)",
         "__abstract__": "Settings.abstract",
         "__discriminator_value__": "Settings.discriminator",
         "__type_name__": "Settings.name (of a UserType)",
