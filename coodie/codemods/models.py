@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import MetadataWrapper
@@ -42,6 +42,8 @@ from coodie.compat.cqlengine.mapping import (
     ColumnType,
 )
 from coodie.schema import snake_case
+
+from .imports import PlainCommand, PlainTransformer
 
 PREFIXES = ("cassandra.cqlengine.", "coodie.compat.cqlengine.")
 TODO_PREFIX = "# TODO(coodie-upgrade {rule}): "
@@ -224,7 +226,15 @@ def _literal(node: cst.BaseExpression, module: cst.Module) -> tuple[bool, Any]:
         return False, None
 
 
-class ModelsCommand(VisitorBasedCodemodCommand):
+class _AddImports(AddImportsVisitor, PlainTransformer):
+    pass
+
+
+class _RemoveImports(RemoveImportsVisitor, PlainTransformer):
+    pass
+
+
+class ModelsCommand(PlainCommand):
     """CU002 (see the module's docstring); ``rewrites`` counts the models converted."""
 
     DESCRIPTION: str = "Rewrite cqlengine models into coodie Documents (CU002)."
@@ -342,7 +352,7 @@ class ModelsCommand(VisitorBasedCodemodCommand):
                 parent, _, last = (prefix + module).rpartition(".")
                 if name == "":
                     RemoveImportsVisitor.remove_unused_import(self.context, parent, last)
-        for visitor_class in (AddImportsVisitor, RemoveImportsVisitor):
+        for visitor_class in (_AddImports, _RemoveImports):
             # what Codemod.transform_module does, without its deep copy of the tree
             wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
             visitor = visitor_class(replace(self.context, wrapper=wrapper))
@@ -805,7 +815,7 @@ class ModelsCommand(VisitorBasedCodemodCommand):
         )
 
 
-class SettingsCommand(VisitorBasedCodemodCommand):
+class SettingsCommand(PlainCommand):
     """CU004: the options of the models CU002 converted -> ``class Settings``."""
 
     DESCRIPTION: str = "Move model options into class Settings (CU004)."
