@@ -25,6 +25,7 @@ from uuid import UUID
 import pydantic
 import pytest
 from cassandra.util import Duration as DriverDuration
+from cassandra.util import Time as DriverTime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import Field
@@ -127,6 +128,7 @@ def time_model(Document: Any) -> Any:
         tod: Optional[dt.time] = None
         span: Optional[dt.timedelta] = None
         raw_span: Optional[DriverDuration] = None
+        nano_tod: Optional[DriverTime] = None
 
     return RoundtripTimes
 
@@ -517,6 +519,14 @@ async def test_duration_timedelta(api: Api, connection: Connection, span: dt.tim
     assert stored == DriverDuration(0, 0, (span // dt.timedelta(microseconds=1)) * 1000)
 
 
+@pytest.mark.parametrize("nanos", [0, 10, 86_399_999_999_999])
+async def test_driver_time_keeps_nanoseconds(api: Api, connection: Connection, nanos: int) -> None:
+    model = await table(api, time_model)
+    doc, loaded = await roundtrip(api, model, nano_tod=DriverTime(nanos))
+    assert loaded.nano_tod == DriverTime(nanos)
+    assert raw(connection, model, "nano_tod", doc.id) == DriverTime(nanos)
+
+
 SIGNED = st.sampled_from([1, -1])
 
 
@@ -565,6 +575,7 @@ async def test_time_family_types_in_schema(api: Api, connection: Connection) -> 
         "tod": "time",
         "span": "duration",
         "raw_span": "duration",
+        "nano_tod": "time",
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import warnings
@@ -13,12 +12,13 @@ from typing import Any
 from cassandra.metadata import protect_name
 
 from ... import schema_sync
+from ...document import table_schema
 from ...exceptions import DefinitionError, SchemaMismatch
 from ...schema import check_table_options
 from . import connection as conn
 from . import hints
 from .errors import CQLEngineException
-from .models import table_options
+from .models import _clone_model_class, placed, table_options
 from .runner import run_schema as run
 from .translate import translated
 
@@ -42,34 +42,27 @@ def _connections(connections: Any) -> list[Any]:
 
 @contextmanager
 def _placed(model: Any, keyspace: str | None, connection: Any) -> Iterator[Any]:
-    """The model's core document, pointed at another keyspace/connection for one call."""
+    """The core document of the model as it is for this call: in ``keyspace`` over
+    ``connection`` (else the model's ``__keyspace__``/``__connection__``, read now, as
+    cqlengine reads them), with its ``__options__`` as they are now.  The model's own
+    document is never changed, so that other threads' statements are not moved."""
     document = model._document
     if document is None:
         raise CQLEngineException("cannot create table from abstract model")
-    schema = document.__coodie_schema__
-    changes: dict[str, Any] = {}
+    schema = table_schema(document)
     try:
         options = check_table_options(table_options(model), schema.model_name)
     except DefinitionError as exc:  # cqlengine's KeyError for an option Cassandra lacks
         raise KeyError(f"Invalid table option: {exc}") from None
-    if options != schema.options:  # __options__ changed since the class was made
-        changes["options"] = options
-    # cqlengine reads __keyspace__ and __connection__ at each call: they may have been
-    # set since the class was made.
     keyspace = keyspace or model.__keyspace__
-    connection = connection or model.__connection__
-    if keyspace != schema.keyspace:
-        changes["keyspace"] = keyspace
-    if connection is not None and conn._name(connection) != schema.connection:
-        changes["connection"] = conn._name(connection)
-    elif connection is None and schema.connection is not None:
-        changes["connection"] = None
-    if changes:
-        document.__coodie_schema__ = dataclasses.replace(schema, **changes)
-    try:
+    connection = conn._name(connection) if connection is not None else model.__connection__
+    if options != schema.options:  # __options__ changed since the class was made
+        attrs = {"__keyspace__": keyspace, "__connection__": connection}
+        yield _clone_model_class(model, attrs)._document
+    elif keyspace != schema.keyspace or connection != schema.connection:
+        yield placed(model, keyspace, connection)._document
+    else:
         yield document
-    finally:
-        document.__coodie_schema__ = schema
 
 
 def _get_index_name_by_column(table: Any, column_name: str) -> str | None:

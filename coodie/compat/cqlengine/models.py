@@ -158,7 +158,6 @@ class BaseModel:
     _partition_keys: ClassVar[dict[str, cols.Column]]
     _clustering_keys: ClassVar[dict[str, cols.Column]]
     _db_map: ClassVar[dict[str, str]]
-    _containers: ClassVar[tuple[str, ...]] = ()
     _plain_init: ClassVar[bool] = True  # no __init__ of the application's own
     _loaders: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, from_core or None)
     _dumpers: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, to_core or None)
@@ -166,6 +165,7 @@ class BaseModel:
     _snapshots: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, copy) for mutables
     _load: ClassVar[Any]  # a loaded document's values -> the instance's state
     _document: ClassVar[type[DocumentBase] | None] = None
+    _has_counter: ClassVar[bool] = False
     _write_document: ClassVar[type[DocumentBase] | None] = None
     _is_polymorphic: ClassVar[bool] = False
     _is_polymorphic_base: ClassVar[bool] = False
@@ -231,14 +231,14 @@ class BaseModel:
         self.__consistency__ = consistency
 
     def _set_if_not_exists(self, if_not_exists: bool = True) -> None:
-        if self._has_counters():
+        if self._has_counter:
             raise IfNotExistsWithCounterColumn(
                 "if_not_exists cannot be used with tables containing counter columns"
             )
         self._if_not_exists = if_not_exists
 
     def _set_if_exists(self, if_exists: bool = True) -> None:
-        if self._has_counters():
+        if self._has_counter:
             raise IfExistsWithCounterColumn(
                 "if_exists cannot be used with tables containing counter columns"
             )
@@ -265,10 +265,6 @@ class BaseModel:
             raise AssertionError("Setting both timeout and batch is not supported")
         self._timeout = timeout
         return self
-
-    @classmethod
-    def _has_counters(cls) -> bool:
-        return any(isinstance(c, cols.Counter) for c in cls._columns.values())
 
     # -- identity and display ----------------------------------------------------------------
 
@@ -497,9 +493,12 @@ class BaseModel:
 
     # -- the bridge to the core ----------------------------------------------------------------
 
-    def _core_document(self, connection: str | None = None) -> DocumentBase:
+    def _core_document(
+        self, connection: str | None = None, dirty: list[str] | None = None
+    ) -> DocumentBase:
         """The core document with this instance's values, for a write.  A row whose key
-        changed is a new row to the core (cqlengine inserts it whole)."""
+        changed is a new row to the core (cqlengine inserts it whole).  ``dirty``: the
+        changed columns, when the caller has them already."""
         model: Any = type(self)
         connection = connection or self._connection or self.__connection__
         moved = placement(model, None, connection, resolved=True)
@@ -524,7 +523,7 @@ class BaseModel:
         # Only what changed: a column not read (only/defer) is never overwritten.
         values = doc.__dict__
         columns = self._columns
-        for name in self._dirty_columns():
+        for name in self._dirty_columns() if dirty is None else dirty:
             values[name] = columns[name].to_core(current.get(name))
         return doc
 
@@ -824,9 +823,6 @@ class ModelMetaClass(type):
         attrs["_pk_name"] = next(iter(attrs["_partition_keys"]), None)
         attrs["_has_counter"] = bool(counters)
         attrs["_db_map"] = {c.db_field_name: k for k, c in defined.items() if c.db_field_name != k}
-        attrs["_containers"] = tuple(
-            k for k, c in defined.items() if isinstance(c, cols.BaseCollectionColumn)
-        )
         attrs["_is_polymorphic"] = is_polymorphic
         attrs["_is_polymorphic_base"] = is_polymorphic_base
         attrs["_polymorphic_base"] = polymorphic_base

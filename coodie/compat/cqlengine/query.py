@@ -259,11 +259,11 @@ class ContextQuery:
         for model in models:
             if not (isinstance(model, type) and issubclass(model, Model)):
                 raise ValueError("Models must be derived from base Model.")
-            attrs: dict[str, Any] = {}
-            if keyspace:
-                attrs["__keyspace__"] = keyspace
-            if connection:
-                attrs["__connection__"] = connection
+            # a class of its own each time, as cqlengine's (two of one model differ)
+            attrs = {
+                "__keyspace__": keyspace or model.__keyspace__,
+                "__connection__": connection or model.__connection__,
+            }
             self.models.append(_clone_model_class(model, attrs))
 
     def __enter__(self) -> Any:
@@ -558,14 +558,14 @@ class ModelQuerySet:
         return self._clone(_batch=batch)
 
     def if_not_exists(self) -> ModelQuerySet:
-        if self.model._has_counters():
+        if self.model._has_counter:
             raise IfNotExistsWithCounterColumn(
                 "if_not_exists cannot be used with tables containing counter columns"
             )
         return self._clone(_if_not_exists=True)
 
     def if_exists(self) -> ModelQuerySet:
-        if self.model._has_counters():
+        if self.model._has_counter:
             raise IfExistsWithCounterColumn(
                 "if_exists cannot be used with tables containing counter columns"
             )
@@ -1069,7 +1069,8 @@ class DMLQuery:
         if not updatable and self._static_only():
             yield from self._write_statics()
             return
-        if updatable and not instance._dirty_columns():
+        dirty = instance._dirty_columns() if updatable else None
+        if dirty == []:
             return  # nothing changed: nothing is sent (as in cqlengine)
         if not updatable:  # defaults written now are part of the row
             for name, column in instance._columns.items():
@@ -1080,7 +1081,7 @@ class DMLQuery:
                 f"{self.model.__name__}: if_not_exists() is a lightweight transaction, "
                 "which takes the time of its Paxos round: drop timestamp()"
             )
-        doc = instance._core_document(self._batch_connection())
+        doc = instance._core_document(self._batch_connection(), dirty)
         if updatable and (self._if_exists or self._conditional):
             yield from self._update_changed(doc)
             return
@@ -1092,7 +1093,7 @@ class DMLQuery:
                     raise LWTException(result.row or {})
                 return
             fresh = not updatable
-            unread = self._unread_changes(doc) if updatable else {}
+            unread = self._unread_changes(doc, dirty) if dirty else {}
             yield from save_op(doc, **options)
             if unread:  # columns only()/defer() did not read: their changes, as deltas
                 yield from update_op(doc, {}, {**unread, **options})
@@ -1109,7 +1110,7 @@ class DMLQuery:
                     options.pop("ttl", None)
                     yield from update_op(doc, nulled, options)
 
-    def _unread_changes(self, doc: Any) -> dict[str, Any]:
+    def _unread_changes(self, doc: Any, dirty: list[str]) -> dict[str, Any]:
         """The changes of columns the row was read without (``only()``/``defer()``),
         which the core's save leaves alone: each as what it adds or removes (the value
         in the table is unknown), a scalar as its new value, ``None`` as a delete."""
@@ -1119,7 +1120,7 @@ class DMLQuery:
         read = {c.name for c in loaded[0]}
         instance = self._instance()
         out: dict[str, Any] = {}
-        for name in instance._dirty_columns():
+        for name in dirty:
             if name in read:
                 continue
             column = instance._columns[name]
