@@ -13,6 +13,7 @@ from libcst.codemod import CodemodContext
 from libcst.metadata import MetadataWrapper
 
 from .models import find_todos
+from .project import CONVERTED, CONVERTED_TYPES, PROJECT, Project
 from .rules import TRANSFORMERS, select
 
 MARKER = b"cqlengine"
@@ -38,6 +39,7 @@ class Outcome:
     source: bytes | None
     rewrites: dict[str, int] = field(default_factory=dict)
     todos: list[tuple[int, str, str]] = field(default_factory=list)  # (line, rule, why)
+    converted: set[str] = field(default_factory=set)  # classes converted (their names)
 
 
 def might_need_change(source: bytes | str) -> bool:
@@ -45,17 +47,26 @@ def might_need_change(source: bytes | str) -> bool:
     return MARKER in source if isinstance(source, bytes) else MARKER.decode() in source
 
 
-def upgrade_bytes(source: bytes, rules: Iterable[str], filename: str = "<string>") -> Outcome:
+def upgrade_bytes(
+    source: bytes,
+    rules: Iterable[str],
+    filename: str = "<string>",
+    *,
+    project: Project | None = None,
+    module: str | None = None,
+) -> Outcome:
     """Run ``rules`` (ids of implemented rules, applied in catalogue order) on a module.
 
-    The encoding and line endings are kept (libcst reads and writes the bytes).  Raises
-    SourceParseError when the module does not parse, or when the rewrite would not
-    (nothing is returned then).
+    ``project`` is the first pass over the tree the module belongs to (bases and models
+    of other modules), ``module`` its dotted name.  The encoding and line endings are
+    kept (libcst reads and writes the bytes).  Raises SourceParseError when the module
+    does not parse, or when the rewrite would not (nothing is returned then).
     """
-    new, rewrites = _upgrade(source, rules, filename)
+    converted: set[str] = set()
+    new, rewrites = _upgrade(source, rules, filename, project, module, converted)
     after = source if new is None else new
     todos = find_todos(after) if TODO_MARK in after else []
-    return Outcome(new, rewrites, todos)
+    return Outcome(new, rewrites, todos, converted)
 
 
 def upgrade_source(source: str, rules: Iterable[str] | None = None, *, compat: bool = False) -> str:
@@ -75,11 +86,16 @@ def upgrade_source(source: str, rules: Iterable[str] | None = None, *, compat: b
 
 
 def _upgrade(
-    source: AnyStr, rules: Iterable[str], filename: str
+    source: AnyStr,
+    rules: Iterable[str],
+    filename: str,
+    project: Project | None = None,
+    module: str | None = None,
+    converted: set[str] | None = None,
 ) -> tuple[AnyStr | None, dict[str, int]]:
     wanted = set(rules)
     order = [r for r in TRANSFORMERS if r in wanted]
-    if not order or not might_need_change(source):
+    if not order or not (might_need_change(source) or project is not None):
         return None, {}
     # CPython's parser first (fast): a module whose ``cqlengine`` is only in strings,
     # comments or relative imports is done without libcst
@@ -98,6 +114,8 @@ def _upgrade(
         raise _parse_error(source, exc, filename) from None
     rewrites: dict[str, int] = {}
     shared: dict[str, object] = {}  # one scratch for the module's rules (CU002 -> CU004)
+    if project is not None:
+        shared[PROJECT] = project
     for rule in order:
         command_class = TRANSFORMERS[rule]
         if command_class is None:
@@ -105,7 +123,9 @@ def _upgrade(
         # What Codemod.transform_module does, without its deep copy of the tree (the
         # copy cost several times the parse; this tree is ours alone)
         wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-        context = CodemodContext(filename=filename, wrapper=wrapper, scratch=shared)
+        context = CodemodContext(
+            filename=filename, full_module_name=module, wrapper=wrapper, scratch=shared
+        )
         if python_tree is not None:
             context.scratch["ast"] = python_tree
         command = command_class(context)
@@ -114,6 +134,11 @@ def _upgrade(
         count = int(getattr(command, "rewrites", 0))
         if count:
             rewrites[rule] = count
+    if converted is not None:
+        for key in (CONVERTED, CONVERTED_TYPES):
+            names = shared.get(key)
+            if isinstance(names, dict | set):
+                converted.update(names)
     new: AnyStr = tree.bytes if isinstance(source, bytes) else tree.code
     if new == source:
         return None, {}

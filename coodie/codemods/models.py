@@ -44,11 +44,20 @@ from coodie.compat.cqlengine.mapping import (
 from coodie.schema import snake_case
 
 from .imports import PlainCommand, PlainTransformer
+from .project import (
+    CONVERTED,
+    CONVERTED_TYPES,
+    ColumnInfo,
+    converted_names,
+    project_of,
+    resolve_relative,
+)
 
 PREFIXES = ("cassandra.cqlengine.", "coodie.compat.cqlengine.")
 TODO_PREFIX = "# TODO(coodie-upgrade {rule}): "
-SHARED = "coodie-upgrade:converted"
-"""The ``context.scratch`` key under which CU002 tells CU004 which classes it converted."""
+SHARED = CONVERTED
+"""The ``context.scratch`` key under which CU002 tells the later rules which classes it
+converted (name -> parent: a class of the module, a qualified name, or None)."""
 
 DOCUMENT = ("coodie.sync", "Document")
 FIELDS_MODULE = "coodie.fields"
@@ -118,9 +127,12 @@ def _add_todo(node: cst.ClassDef, rule: str, why: str) -> cst.ClassDef:
     return node.with_changes(leading_lines=[*node.leading_lines, line])
 
 
-def _module_bindings(module: cst.Module) -> tuple[dict[str, str], set[str], set[str]]:
+def _module_bindings(
+    module: cst.Module, name: str | None = None, is_package: bool = False
+) -> tuple[dict[str, str], set[str], set[str]]:
     """Module-level names: imported ones (name -> qualified name), all bound names,
-    and the functions defined (``def``)."""
+    and the functions defined (``def``).  Relative imports resolve when the module's
+    dotted ``name`` is known."""
     imported: dict[str, str] = {}
     bound: set[str] = set()
     functions: set[str] = set()
@@ -146,11 +158,17 @@ def _module_bindings(module: cst.Module) -> tuple[dict[str, str], set[str], set[
                 elif isinstance(small, cst.ImportFrom) and not isinstance(
                     small.names, cst.ImportStar
                 ):
-                    if small.relative or small.module is None:
+                    if small.relative and name:
+                        relative = get_full_name_for_node(small.module) if small.module else None
+                        module_name = resolve_relative(
+                            name, is_package, len(small.relative), relative
+                        )
+                    elif small.relative or small.module is None:
                         for alias in small.names:
                             bound.add(_local(alias))
                         continue
-                    module_name = get_full_name_for_node(small.module) or ""
+                    else:
+                        module_name = get_full_name_for_node(small.module) or ""
                     for alias in small.names:
                         local = _local(alias)
                         imported[local] = f"{module_name}.{get_full_name_for_node(alias.name)}"
@@ -216,7 +234,12 @@ class _Column:
     primary: bool
     partition: bool
     empty: str | None  # a collection's empty value (list/set/dict)
-    statement: cst.SimpleStatementLine
+    statement: cst.SimpleStatementLine | None  # None: declared in another module
+
+    @classmethod
+    def inherited(cls, info: ColumnInfo) -> _Column:
+        """A column of a base in another module (the key order is all it needs)."""
+        return cls(info.name, "", {}, "", None, info.primary, info.partition, None, None)
 
 
 def _literal(node: cst.BaseExpression, module: cst.Module) -> tuple[bool, Any]:
@@ -246,6 +269,7 @@ class ModelsCommand(PlainCommand):
         self._names: _Names | None = None
         self._module: cst.Module | None = None
         self._models: set[str] = set()
+        self._types: set[str] = set()  # spellings of converted user types of other modules
         # the converted models of the module: all their columns (inherited first), and
         # each column's key role, for the subclasses defined after them
         self._columns: dict[str, list[_Column]] = {}
@@ -261,9 +285,14 @@ class ModelsCommand(PlainCommand):
         return any(isinstance(n, ast.ClassDef) and n.bases for n in ast.walk(tree))
 
     def visit_Module(self, node: cst.Module) -> bool:
-        imported, bound, functions = _module_bindings(node)
+        imported, bound, functions = _module_bindings(
+            node,
+            self.context.full_module_name,
+            (self.context.filename or "").endswith("__init__.py"),
+        )
         self._names = _Names(imported, bound, functions)
         self._module = node
+        self._types = {k for k, v in converted_names(self.context, node).items() if v == "usertype"}
         self._models = set()
         self._parents = {}
         for stmt in node.body:  # a base is defined before its subclasses
@@ -307,13 +336,14 @@ class ModelsCommand(PlainCommand):
         name = updated_node.name.value
         if name in self._failed:
             return _add_todo(updated_node, self.RULE, self._failed[name])
+        family_left = (
+            "a model of its family (its bases and subclasses in this module) cannot be "
+            "converted: convert them together, by hand"
+        )
         if name in self._skip:
-            return _add_todo(
-                updated_node,
-                self.RULE,
-                "a model of its family (its bases and subclasses in this module) cannot be "
-                "converted: convert them together, by hand",
-            )
+            return _add_todo(updated_node, self.RULE, family_left)
+        project = project_of(self.context)
+        left = project is not None and project.left(self._qualified(name))
         wanted_before = len(names.wanted)
         try:
             new = self._convert(updated_node)
@@ -324,15 +354,27 @@ class ModelsCommand(PlainCommand):
                 self._skip_next |= family - {name}
                 self._failed[name] = str(why)
             return _add_todo(updated_node, self.RULE, str(why))
+        if left:  # it would convert, but a model of its family in another module cannot
+            del names.wanted[wanted_before:]
+            return _add_todo(
+                updated_node,
+                self.RULE,
+                "a model of its family (its bases and subclasses, across modules) stays a "
+                "cqlengine model (see the TODO there): convert them together, by hand",
+            )
         self.rewrites += 1
+        self._record(updated_node)
+        return new
+
+    def _record(self, node: cst.ClassDef) -> None:
+        """Tell the later rules (``context.scratch``) that the class was converted."""
         converted = self.context.scratch.setdefault(SHARED, {})
         if isinstance(converted, dict):
-            base = updated_node.bases[0].value
+            base = node.bases[0].value
             parent = (
                 base.value if isinstance(base, cst.Name) and base.value in self._models else None
             )
-            converted[updated_node.name.value] = parent
-        return new
+            converted[node.name.value] = parent or self._project_base(base)
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         original = tree
@@ -344,6 +386,7 @@ class ModelsCommand(PlainCommand):
             self._skip = self._skip_next  # again, leaving those families alone
         if not self.rewrites or self._names is None:
             return tree
+        tree = self._finish(tree)
         for module, name in dict.fromkeys(self._names.wanted):
             AddImportsVisitor.add_needed_import(self.context, module, name)
         for module, name in self._used:
@@ -362,6 +405,10 @@ class ModelsCommand(PlainCommand):
         self.context.scratch.pop(RemoveImportsVisitor.CONTEXT_KEY, None)
         return tree
 
+    def _finish(self, tree: cst.Module) -> cst.Module:
+        """The last change before the imports are added and removed."""
+        return tree
+
     # -- what is a model ---------------------------------------------------------------
 
     def _is_model(self, node: cst.ClassDef) -> bool:
@@ -370,8 +417,25 @@ class ModelsCommand(PlainCommand):
         return any(
             cqlengine_name(names.qualified(base.value)) == "models.Model"
             or (isinstance(base.value, cst.Name) and base.value.value in self._models)
+            or self._project_base(base.value) is not None
             for base in node.bases
         )
+
+    def _project_base(self, node: cst.BaseExpression) -> str | None:
+        """The qualified name of a base that is a model of another module of the tree."""
+        project = project_of(self.context)
+        names = self._names
+        if project is None or names is None:
+            return None
+        qualified = names.qualified(node)
+        if qualified is None or project.kind(qualified) != "model":
+            return None
+        if isinstance(node, cst.Name) and node.value in self._models:
+            return None  # this module's
+        return qualified
+
+    def _qualified(self, name: str) -> str:
+        return f"{self.context.full_module_name}.{name}"
 
     def _missed(self, node: cst.ClassDef) -> str | None:
         """Why a class with cqlengine columns that is not a direct model is left alone."""
@@ -418,12 +482,23 @@ class ModelsCommand(PlainCommand):
         base_node = node.bases[0].value
         parent = base_node.value if isinstance(base_node, cst.Name) else None
         inherited: list[_Column] = []
+        elsewhere = self._project_base(base_node)
+        base_left = False
+        parent_roles: dict[str, tuple[str, int] | None] | None = None
         if parent is not None and parent in self._models:
             if parent not in self._columns:
                 raise Unconvertible(
                     f"its base {parent} was not converted: convert the base first (see its TODO)"
                 )
             inherited = self._columns[parent]
+            parent_roles = self._roles[parent]
+        elif elsewhere is not None:
+            project = project_of(self.context)
+            assert project is not None
+            base_left = project.left(elsewhere)
+            inherited = [_Column.inherited(c) for c in project.columns(elsewhere)]
+            parent_roles = _roles(inherited)
+            parent = elsewhere
         else:
             parent = None
         own: list[_Column] = []
@@ -431,6 +506,11 @@ class ModelsCommand(PlainCommand):
             column = self._statement(stmt)
             if column is not None:
                 own.append(column)
+        if base_left:  # said after the class's own reasons, which come first
+            raise Unconvertible(
+                f"its base {parent} stays a cqlengine model (see the TODO there): "
+                "convert them together, by hand"
+            )
         taken = {c.name for c in inherited} & {c.name for c in own}
         if taken:
             raise Unconvertible(
@@ -441,14 +521,10 @@ class ModelsCommand(PlainCommand):
             abstract = self._option(node, "__abstract__")
             if abstract is None:
                 raise Unconvertible("the model has no primary key: convert it by hand")
-        partition = [c for c in columns if c.partition]
-        primary = [c for c in columns if c.primary]
-        if not partition and primary:
-            partition = [primary[0]]
-        clustering = [c for c in primary if c not in partition]
+        partition, clustering = _keys(columns)
         roles = {c.name: _role(c, partition, clustering) for c in columns}
-        if parent is not None:
-            changed = [c.name for c in inherited if roles[c.name] != self._roles[parent][c.name]]
+        if parent_roles is not None:
+            changed = [c.name for c in inherited if roles[c.name] != parent_roles[c.name]]
             if changed:
                 raise Unconvertible(
                     f"its keys change the key role of the inherited {', '.join(changed)} "
@@ -460,7 +536,7 @@ class ModelsCommand(PlainCommand):
         body = [lines.get(id(s), s) for s in node.body.body]
         self._columns[node.name.value] = columns
         self._roles[node.name.value] = roles
-        if parent is not None:  # the base, converted above, stays the base
+        if parent is not None:  # the base, converted too, stays the base
             return node.with_changes(body=node.body.with_changes(body=body))
         self._note_used(base_node)
         base = node.bases[0].with_changes(value=cst.parse_expression(names.spell(*DOCUMENT)))
@@ -566,10 +642,10 @@ class ModelsCommand(PlainCommand):
             type_source = COLLECTIONS[kind][1].format(inner)
             marker, empty = None, None
         elif kind == "UserDefinedType":
-            raise Unconvertible(
-                f"column {name}: a user type column (CU003 is not implemented yet): declare "
-                "the type as a coodie UserType and use it as the field's type"
-            )
+            if len(positional) != 1 or "user_type" in kwargs:
+                raise Unconvertible(f"column {name}: UserDefinedType(T) with T given by position")
+            type_source = self._user_type(name, positional[0].value)
+            marker, empty = None, None
         else:
             raise Unconvertible(
                 f"column {name}: columns.{kind} has no native counterpart in the mapping table"
@@ -660,6 +736,8 @@ class ModelsCommand(PlainCommand):
             if marker is None:
                 return python
             return f"{names.spell('typing', 'Annotated')}[{python}, {marker}]"
+        if kind == "UserDefinedType" and call is not None and len(call.args) == 1:
+            return self._user_type(self._src(node), call.args[0].value)
         if call is None or kind not in ("List", "Set", "Map", "Tuple"):
             raise Unconvertible(f"the element type {self._src(node)}: convert by hand")
         if kind == "Tuple":
@@ -676,6 +754,20 @@ class ModelsCommand(PlainCommand):
             raise Unconvertible(f"the element type {self._src(node)}: convert by hand")
         inner_source = COLLECTIONS[kind][1].format(*(self._element(e) for e in elements))
         return self._frozen(inner_source)
+
+    def _user_type(self, column: str, node: cst.BaseExpression) -> str:
+        """The annotation of a user type: the class, once CU003 converted it (CU003 runs
+        first; a UDT is always frozen in coodie, as cqlengine makes it)."""
+        spelled = get_full_name_for_node(node)
+        converted = self.context.scratch.get(CONVERTED_TYPES)
+        if spelled is not None and (
+            (isinstance(converted, set) and spelled in converted) or spelled in self._types
+        ):
+            return spelled
+        raise Unconvertible(
+            f"column {column}: its user type {self._src(node)} stays a cqlengine UserType "
+            "(run CU003, or see the TODO on the type): convert the type first"
+        )
 
     # -- one field ---------------------------------------------------------------------
 
@@ -772,6 +864,7 @@ class ModelsCommand(PlainCommand):
         parsed = cst.parse_statement(statement)
         assert isinstance(parsed, cst.SimpleStatementLine)
         old = column.statement
+        assert old is not None  # own columns only
         return parsed.with_changes(
             leading_lines=old.leading_lines, trailing_whitespace=old.trailing_whitespace
         )
@@ -868,8 +961,13 @@ class SettingsCommand(PlainCommand):
             chain.append(parent)
             parent = converted.get(parent)
         found: dict[str, cst.BaseExpression] = {}
+        project = project_of(self.context)
         for name in reversed(chain):
-            found.update({k: v for k, v in self._own.get(name, {}).items() if k != "__abstract__"})
+            own = self._own.get(name)
+            if own is None and project is not None and name in project.classes:
+                # a base in another module: its options as the first pass read them
+                own = {k: cst.parse_expression(v) for k, v in project.options(name).items()}
+            found.update({k: v for k, v in (own or {}).items() if k != "__abstract__"})
         return found
 
     def _settings(self, node: cst.ClassDef, converted: dict[str, str | None]) -> cst.ClassDef:
@@ -972,6 +1070,21 @@ class SettingsCommand(PlainCommand):
                         pass
             items.append(f"{self._src(element.key)}: {text}")
         return "{" + ", ".join(items) + "}"
+
+
+def _keys(columns: list[_Column]) -> tuple[list[_Column], list[_Column]]:
+    """The partition and clustering columns, cqlengine's way: the ``partition_key``
+    columns (or the first primary key), then the other primary keys, in order."""
+    partition = [c for c in columns if c.partition]
+    primary = [c for c in columns if c.primary]
+    if not partition and primary:
+        partition = [primary[0]]
+    return partition, [c for c in primary if c not in partition]
+
+
+def _roles(columns: list[_Column]) -> dict[str, tuple[str, int] | None]:
+    partition, clustering = _keys(columns)
+    return {c.name: _role(c, partition, clustering) for c in columns}
 
 
 def _role(

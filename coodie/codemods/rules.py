@@ -2,7 +2,8 @@
 
 The rules, their ids and their titles are ``coodie.compat.cqlengine.mapping.RULES``
 (the table the shim's migration hints also name); this module says which of them
-has a transformer yet, and in which order they run (the order of the ids).
+has a transformer yet, and in which order they run (the order of the ids, except that
+CU003, user types, runs before CU002, models, which use them).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from coodie.compat.cqlengine.mapping import RULES, Rule
 
 from .imports import ImportSwapCommand
 from .models import ModelsCommand, SettingsCommand
+from .usertypes import UserTypesCommand
 
 # Each rule id of the mapping table and its transformer; None: not implemented yet.
 TRANSFORMERS: dict[str, type[VisitorBasedCodemodCommand] | None] = {
     "CU001": ImportSwapCommand,  # imports (also what --compat runs, alone)
+    # user types run before models: a model's UserDefinedType(T) needs T converted
+    "CU003": UserTypesCommand,  # user types
     "CU002": ModelsCommand,  # models
-    "CU003": None,  # user types
     "CU004": SettingsCommand,  # model options -> class Settings (of CU002's models)
     "CU005": None,  # querysets and call sites
     "CU006": None,  # exceptions (DoesNotExist in except clauses, attribute access)
@@ -34,6 +37,7 @@ COMPAT_RULES: tuple[str, ...] = ("CU001",)
 """What ``--compat`` runs: the import swap alone."""
 
 IMPLEMENTED: tuple[str, ...] = tuple(r for r in RULES if TRANSFORMERS[r] is not None)
+RUN_ORDER: tuple[str, ...] = tuple(TRANSFORMERS)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .engine import SourceParseError, might_need_change, upgrade_bytes
+from .project import Project, module_name
+from .project import build as build_project
 
 SKIPPED_DIRS = frozenset(
     {
@@ -51,6 +53,7 @@ class FileResult:
     todos: list[tuple[int, str, str]] = field(default_factory=list)  # (line, rule, why)
     old: bytes | None = field(default=None, repr=False)
     new: bytes | None = field(default=None, repr=False)
+    converted: set[str] = field(default_factory=set, repr=False)  # classes converted
 
     def report(self) -> dict[str, object]:
         entry: dict[str, object] = {"path": self.path, "changed": self.changed}
@@ -123,16 +126,36 @@ def find_files(paths: Iterable[str | Path], excludes: Sequence[str] = ()) -> Ite
                     yield path
 
 
-def process(job: tuple[str, bytes, tuple[str, ...]]) -> FileResult:
+Job = tuple[str, bytes, tuple[str, ...], str | None]
+"""A file for a worker: path, source, rule ids, dotted module name."""
+
+_PROJECT: Project | None = None
+"""The first pass over the tree, in each worker (set by ``_start``)."""
+
+
+def _start(project: Project | None) -> None:
+    global _PROJECT
+    _PROJECT = project
+
+
+def process(job: Job) -> FileResult:
     """One file's rewrite (run in a worker process): nothing is written here."""
-    path, data, rules = job
+    path, data, rules, module = job
     try:
-        done = upgrade_bytes(data, rules, path)
+        done = upgrade_bytes(data, rules, path, project=_PROJECT, module=module)
     except SourceParseError as exc:
         return FileResult(path, error=exc.message, line=exc.line, column=exc.column)
     if done.source is None:
-        return FileResult(path, todos=done.todos)
-    return FileResult(path, True, done.rewrites, todos=done.todos, old=data, new=done.source)
+        return FileResult(path, todos=done.todos, converted=done.converted)
+    return FileResult(
+        path,
+        True,
+        done.rewrites,
+        todos=done.todos,
+        old=data,
+        new=done.source,
+        converted=done.converted,
+    )
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -169,46 +192,116 @@ def run(
 ) -> RunResult:
     """Rewrite (``write=True``) or just examine the files under ``paths``.
 
-    Files are read here; those that do not mention cqlengine are counted and dropped
-    before parsing; the others are parsed and rewritten in ``jobs`` processes (all
-    cores by default).  Changed files are written atomically; failures (a file that
-    does not parse, or cannot be read or written) are recorded and the run goes on.
+    Files are read here.  When models are converted (CU002), a first pass reads the
+    modules that mention cqlengine (``project.build``: models, bases, user types across
+    modules).  The modules that mention cqlengine or name one of those classes are
+    parsed and rewritten in ``jobs`` processes (all cores by default); the others are
+    counted and dropped before parsing.  A class left as cqlengine (a TODO) leaves its
+    family so, and the modules naming them run again.  Changed files are written
+    atomically at the end; failures (a file that does not parse, or cannot be read or
+    written) are recorded and the run goes on.
     """
     result = RunResult()
-    jobs_list: list[tuple[str, bytes, tuple[str, ...]]] = []
+    sources: dict[str, bytes] = {}
     for path in find_files(paths, excludes):
         result.scanned += 1
         try:
-            data = path.read_bytes()
+            sources[str(path)] = path.read_bytes()
         except OSError as exc:
             result.files.append(FileResult(str(path), error=f"cannot read: {exc.strerror}"))
-            continue
-        if rules and might_need_change(data):
-            jobs_list.append((str(path), data, tuple(rules)))
-    result.candidates = len(jobs_list)
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_list)))
-    outcomes: Iterable[FileResult]
-    if workers == 1:
-        outcomes = map(process, jobs_list)
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
-        chunk = max(1, min(16, len(jobs_list) // (workers * 4)))
-        outcomes = pool.map(process, jobs_list, chunksize=chunk)
-    try:
-        for done, outcome in enumerate(outcomes, 1):
-            if progress is not None:
-                progress(done, len(jobs_list))
-            if outcome.changed and write and outcome.new is not None:
-                try:
-                    write_atomically(Path(outcome.path), outcome.new)
-                except OSError as exc:
-                    outcome.changed = False
-                    outcome.error = f"cannot write: {exc.strerror or exc}"
-            if outcome.changed or outcome.error is not None or outcome.todos:
-                result.files.append(outcome)
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    marked = {p: d for p, d in sources.items() if rules and might_need_change(d)}
+    project: Project | None = None
+    if "CU002" in rules and marked:
+        project = build_project(marked.items())
+    pattern = project.names_pattern(project.kinds) if project is not None else None
+    candidates = [
+        p for p, d in sources.items() if p in marked or (pattern is not None and pattern.search(d))
+    ]
+    modules = {p: module_name(p) for p in candidates} if project is not None else {}
+    result.candidates = len(candidates)
+    outcomes: dict[str, FileResult] = {}
+    pending = candidates
+    total = len(candidates)
+    done = 0
+    with _Workers(jobs, len(candidates), project) as workers:
+        while pending:
+            for outcome in workers.map(
+                [(p, sources[p], tuple(rules), modules.get(p)) for p in pending]
+            ):
+                outcomes[outcome.path] = outcome
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+            if project is None:
+                break
+            converted = {
+                f"{modules[p]}.{name}" for p, o in outcomes.items() for name in o.converted
+            }
+            left = {q for q in project.kinds if q not in converted} - project.failed
+            if not left:
+                break
+            project.failed |= left
+            family = {m for q in left for m in project.family(q)}
+            again = project.names_pattern(family)
+            homes = {project.classes[q].path for q in family}
+            pending = [
+                p
+                for p in candidates
+                if p in homes or (again is not None and again.search(sources[p]))
+            ]
+            total += len(pending)
+            workers.restart(project)
+    for outcome in outcomes.values():
+        if outcome.changed and write and outcome.new is not None:
+            try:
+                write_atomically(Path(outcome.path), outcome.new)
+            except OSError as exc:
+                outcome.changed = False
+                outcome.error = f"cannot write: {exc.strerror or exc}"
+        if outcome.changed or outcome.error is not None or outcome.todos:
+            result.files.append(outcome)
     result.files.sort(key=lambda f: f.path)
     return result
+
+
+class _Workers:
+    """The processes that run the rules (none for one job: this process does)."""
+
+    def __init__(self, jobs: int | None, files: int, project: Project | None) -> None:
+        self.count = max(1, min(jobs or os.cpu_count() or 1, files))
+        self.pool: ProcessPoolExecutor | None = None
+        self.project = project
+
+    def __enter__(self) -> _Workers:
+        self.restart(self.project)
+        return self
+
+    def restart(self, project: Project | None) -> None:
+        """(Re)start with this project (the workers hold a copy of it)."""
+        self.close()
+        self.project = project
+        if self.count == 1:
+            _start(project)
+        else:
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.count,
+                mp_context=_context(),
+                initializer=_start,
+                initargs=(project,),
+            )
+
+    def map(self, jobs: list[Job]) -> Iterable[FileResult]:
+        if self.pool is None:
+            return map(process, jobs)
+        chunk = max(1, min(16, len(jobs) // (self.count * 4)))
+        return self.pool.map(process, jobs, chunksize=chunk)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
+        else:
+            _start(None)
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

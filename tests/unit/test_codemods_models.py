@@ -218,7 +218,7 @@ TODOS = {
     "user type": (
         "class A(Model):\n    id = columns.Text(primary_key=True)\n"
         "    addr = columns.UserDefinedType(Address)\n",
-        "CU003 is not implemented yet",
+        "stays a cqlengine UserType",
     ),
     "base not found": (
         "from .base import Base\n\n\nclass A(Base):\n    id = columns.Text(primary_key=True)\n",
