@@ -12,6 +12,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.metadata import MetadataWrapper
 
+from .imports import finish_imports
 from .models import find_todos
 from .project import CONVERTED, CONVERTED_TYPES, PROJECT, Project
 from .rules import TRANSFORMERS, select
@@ -134,6 +135,8 @@ def _upgrade(
         count = int(getattr(command, "rewrites", 0))
         if count:
             rewrites[rule] = count
+    if rewrites:  # the imports the rules asked for, added and dropped once for all
+        tree = finish_imports(CodemodContext(scratch=shared), tree)
     if converted is not None:
         for key in (CONVERTED, CONVERTED_TYPES):
             names = shared.get(key)

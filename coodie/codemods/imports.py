@@ -26,7 +26,8 @@ docstrings) are left alone: they are not imports.
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -338,3 +339,268 @@ def _split(stmt: cst.BaseSmallStatement) -> tuple[cst.ImportFrom, cst.ImportFrom
     ]
     added = cst.ImportFrom(module=dotted("coodie.compat"), names=ours)
     return stmt.with_changes(names=rest), added
+
+
+# -- the imports a rewrite needs, and those it made unused -----------------------------
+
+_WANTED = "coodie-upgrade:imports-wanted"
+_UNUSED = "coodie-upgrade:imports-maybe-unused"
+
+
+def want_import(context: CodemodContext, module: str, name: str, alias: str = "") -> None:
+    """Ask for ``from module import name [as alias]``; the engine adds the imports of
+    every rule once, after the last rule (:func:`finish_imports`)."""
+    wanted = context.scratch.setdefault(_WANTED, {})
+    wanted[(module, name, alias)] = None
+
+
+def maybe_unused(context: CodemodContext, module: str, name: str = "") -> None:
+    """Say that a rewrite took away uses of ``from module import name`` (or, with no
+    name, of ``import module`` and ``from parent import last``): the engine removes the
+    import after the last rule if nothing uses it any more."""
+    context.scratch.setdefault(_UNUSED, set()).add((module, name))
+
+
+def finish_imports(context: CodemodContext, tree: cst.Module) -> cst.Module:
+    """Add the imports the rules asked for, then drop those they made unused."""
+    wanted = context.scratch.pop(_WANTED, {})
+    unused = context.scratch.pop(_UNUSED, set())
+    if wanted:
+        tree = add_imports(tree, list(wanted))
+    if unused:
+        tree = drop_unused(tree, unused)
+    return tree
+
+
+def add_imports(tree: cst.Module, wanted: Sequence[tuple[str, ...]]) -> cst.Module:
+    """``from module import name [as alias]`` for each ``(module, name[, alias])`` the
+    module does not import yet: into an existing top-level ``from module import ...``
+    when there is one, else in a new statement (modules and names sorted) at the end of
+    the module's first import block."""
+    body = list(tree.body)
+    have: dict[str, int] = {}  # module -> index of its top-level ``from module import``
+    imported: set[tuple[str, str, str]] = set()
+    start = 1 if body and _is_docstring(body[0]) else 0
+    at = start
+    in_block = True
+    for index, stmt in enumerate(body):
+        imports = _imports_of(stmt)
+        if imports is None:
+            if index >= start:
+                in_block = False
+            continue
+        if in_block:
+            at = index + 1
+        for node in imports:
+            if isinstance(node, cst.ImportFrom) and not node.relative and node.module:
+                module = get_full_name_for_node(node.module) or ""
+                if isinstance(node.names, cst.ImportStar):
+                    continue
+                for each in node.names:
+                    local = get_full_name_for_node(each.asname.name) if each.asname else ""
+                    imported.add((module, get_full_name_for_node(each.name) or "", local or ""))
+                if len(imports) == 1:
+                    have.setdefault(module, index)
+    missing: dict[str, list[str]] = {}
+    for module, name, *rest in wanted:
+        alias = rest[0] if rest else ""
+        spelled = f"{name} as {alias}" if alias else name
+        key = (module, name, alias)
+        if key not in imported and spelled not in missing.get(module, []):
+            missing.setdefault(module, []).append(spelled)
+    if not missing:
+        return tree
+    new: list[cst.SimpleStatementLine] = []
+    for module in sorted(missing):
+        names = sorted(missing[module])
+        if module in have:
+            index = have[module]
+            stmt = body[index]
+            assert isinstance(stmt, cst.SimpleStatementLine)
+            node = stmt.body[0]
+            assert isinstance(node, cst.ImportFrom)
+            present = node.names
+            assert not isinstance(present, cst.ImportStar)
+            old = list(present)
+            old[-1] = old[-1].with_changes(
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            )
+            added = [_alias(n) for n in names]
+            aliases = [
+                *old,
+                *(
+                    a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+                    for a in added[:-1]
+                ),
+                added[-1],
+            ]
+            if node.lpar is not None and node.rpar is not None:  # keep its trailing comma
+                aliases[-1] = aliases[-1].with_changes(comma=present[-1].comma)
+            body[index] = stmt.with_changes(body=[node.with_changes(names=aliases)])
+        else:
+            statement = cst.parse_statement(f"from {module} import {', '.join(names)}")
+            assert isinstance(statement, cst.SimpleStatementLine)
+            new.append(statement)
+    if new:
+        after = body[at:]
+        if after and at > 0:
+            first = after[0]
+            if not first.leading_lines:  # an empty line between imports and code
+                after[0] = first.with_changes(leading_lines=[cst.EmptyLine()])
+        elif after and at == 0 and not after[0].leading_lines:
+            after[0] = after[0].with_changes(leading_lines=[cst.EmptyLine()])
+        body = [*body[:at], *new, *after]
+    return tree.with_changes(body=body)
+
+
+def _alias(spelled: str) -> cst.ImportAlias:
+    name, _, alias = spelled.partition(" as ")
+    return cst.ImportAlias(cst.Name(name), cst.AsName(cst.Name(alias)) if alias else None)
+
+
+def _is_docstring(stmt: cst.BaseStatement) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    )
+
+
+def _imports_of(stmt: cst.BaseStatement) -> list[cst.Import | cst.ImportFrom] | None:
+    if isinstance(stmt, cst.SimpleStatementLine) and all(
+        isinstance(s, cst.Import | cst.ImportFrom) for s in stmt.body
+    ):
+        return [s for s in stmt.body if isinstance(s, cst.Import | cst.ImportFrom)]
+    return None
+
+
+def drop_unused(tree: cst.Module, candidates: set[tuple[str, str]]) -> cst.Module:
+    """Remove the imports of ``candidates`` that nothing in the module uses any more.
+
+    A candidate is ``(module, name)`` for ``from module import name [as x]``, or
+    ``(module, "")`` for ``import module [as x]`` and ``from parent import last``.  Use
+    is judged by name, conservatively: any name read anywhere in the module (CPython's
+    ``ast`` of the rewritten code, far cheaper than libcst's scope analysis) and any
+    word of a string (``__all__``, string annotations) counts, so an import is kept
+    rather than wrongly removed.
+    """
+    if not candidates:
+        return tree
+    used = _used_names(tree)
+    return tree.with_changes(body=_drop_in(list(tree.body), candidates, used))
+
+
+def _used_names(tree: cst.Module) -> set[str]:
+    used: set[str] = set()
+    try:
+        parsed = ast.parse(tree.code)
+    except (SyntaxError, ValueError):  # syntax this Python does not know: keep them all
+        return _walk_names(tree)
+    for node in ast.walk(parsed):
+        if isinstance(node, ast.Name):
+            used.add(node.id)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            used.update(_WORDS.findall(node.value))
+    return used
+
+
+def _walk_names(tree: cst.Module) -> set[str]:
+    found: set[str] = set()
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.add(node.value)
+
+        def visit_SimpleString(self, node: cst.SimpleString) -> None:
+            found.update(_WORDS.findall(node.value))
+
+    tree.visit(Names())
+    return found
+
+
+_WORDS = re.compile(r"[A-Za-z_]\w*")
+
+
+def _drop_in(
+    body: list[cst.BaseStatement], candidates: set[tuple[str, str]], used: set[str]
+) -> list[cst.BaseStatement]:
+    """The top-level statements without the unused candidate imports; the comment
+    lines above a statement that goes move to the next one."""
+    out: list[cst.BaseStatement] = []
+    carried: list[cst.EmptyLine] = []
+    for stmt in body:
+        if _imports_of(stmt) is not None:
+            assert isinstance(stmt, cst.SimpleStatementLine)
+            kept: list[cst.BaseSmallStatement] = []
+            for small in stmt.body:
+                assert isinstance(small, cst.Import | cst.ImportFrom)
+                left = _without_unused(small, candidates, used)
+                if left is not None:
+                    kept.append(left)
+            if not kept:
+                if any(line.comment is not None for line in stmt.leading_lines):
+                    carried.extend(stmt.leading_lines)
+                continue
+            if len(kept) != len(stmt.body) or any(
+                a is not b for a, b in zip(kept, stmt.body, strict=True)
+            ):
+                kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+                stmt = stmt.with_changes(body=kept)
+        if carried and isinstance(stmt, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            stmt = stmt.with_changes(leading_lines=[*carried, *stmt.leading_lines])
+            carried = []
+        out.append(stmt)
+    return out
+
+
+def _without_unused(
+    node: cst.Import | cst.ImportFrom, candidates: set[tuple[str, str]], used: set[str]
+) -> cst.Import | cst.ImportFrom | None:
+    if isinstance(node, cst.ImportFrom):
+        if node.relative or isinstance(node.names, cst.ImportStar):
+            return node
+        module = get_full_name_for_node(node.module) if node.module else ""
+        names = node.names
+    else:
+        module = ""
+        names = node.names
+    kept: list[cst.ImportAlias] = []
+    for alias in names:
+        full = get_full_name_for_node(alias.name) or ""
+        keys = (
+            {(full, "")}
+            if isinstance(node, cst.Import)
+            else {(module, full), (f"{module}.{full}", "")}
+        )
+        if keys & candidates and _local_name(alias) not in used:
+            continue
+        kept.append(alias)
+    if len(kept) == len(names):
+        return node
+    if not kept:
+        return None
+    kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    if isinstance(node, cst.ImportFrom):
+        if node.lpar is not None and len(kept) == 1:
+            return node.with_changes(names=kept, lpar=None, rpar=None)
+        return node.with_changes(names=kept)
+    return node.with_changes(names=kept)
+
+
+def _local_name(alias: cst.ImportAlias) -> str:
+    if alias.asname is not None:
+        return get_full_name_for_node(alias.asname.name) or ""
+    return (get_full_name_for_node(alias.name) or "").split(".")[0]
+
+
+def fix_imports(
+    context: CodemodContext,
+    tree: cst.Module,
+    add: Iterable[tuple[str, str]] = (),
+    drop: Iterable[tuple[str, str]] = (),
+) -> cst.Module:
+    """Add ``add`` and drop the unused of ``drop`` now (rules use :func:`want_import`
+    and :func:`maybe_unused`, done once for all rules by the engine)."""
+    tree = add_imports(tree, list(dict.fromkeys(add)))
+    return drop_unused(tree, set(drop))

@@ -24,14 +24,13 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import MetadataWrapper
 
 from coodie import fields as markers
 from coodie.compat.cqlengine.mapping import (
@@ -43,7 +42,7 @@ from coodie.compat.cqlengine.mapping import (
 )
 from coodie.schema import snake_case
 
-from .imports import PlainCommand, PlainTransformer
+from .imports import PlainCommand, PlainTransformer, maybe_unused, want_import
 from .project import (
     CONVERTED,
     CONVERTED_TYPES,
@@ -83,6 +82,35 @@ _KNOWN_CALLABLES = frozenset(
         "time.time",
     }
 )
+_VALUE_TYPES = frozenset(
+    {
+        "datetime.datetime",
+        "datetime.date",
+        "datetime.time",
+        "datetime.timedelta",
+        "decimal.Decimal",
+        "uuid.UUID",
+    }
+)
+"""Classes whose call in ``default=`` makes an (immutable) value, not a callable."""
+_CONSTANT_NODES = (
+    ast.Expression,
+    ast.Constant,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.BoolOp,
+    ast.Compare,
+    ast.operator,
+    ast.unaryop,
+    ast.boolop,
+    ast.cmpop,
+    ast.Tuple,
+    ast.List,
+    ast.Set,
+    ast.Dict,
+    ast.Load,
+)
+_FREEZABLE = ("columns.List", "columns.Set", "columns.Map")
 _CAMEL = re.compile(r"([a-z])([A-Z])")
 _SETTING = re.compile(r"Settings\.(\w+)(?:\['(\w+)'\])?")
 
@@ -196,6 +224,11 @@ class _Names:
     bound: set[str]
     functions: set[str]
     wanted: list[tuple[str, str]] = field(default_factory=list)
+    avoid: set[str] = field(default_factory=set)
+    """The names the class being converted binds (its columns, methods...): in its body
+    they hide the module's (``date: Optional[date] = None`` reads the field's own default
+    as its type), so its annotations spell those names under an alias."""
+    aliases: dict[tuple[str, str], str] = field(default_factory=dict)  # imports ``as``
 
     def qualified(self, node: cst.BaseExpression) -> str | None:
         full = get_full_name_for_node(node)
@@ -208,6 +241,8 @@ class _Names:
 
     def spell(self, module: str, name: str) -> str:
         """The source of ``module.name`` in this module, asking for an import when needed."""
+        if name in self.avoid:
+            return self._alias(module, name)
         if module == "builtins":
             return name
         target = f"{module}.{name}"
@@ -222,6 +257,22 @@ class _Names:
             f"the name {name} is taken in this module (it is not {target}): "
             f"import {name} from {module} under another name and convert by hand"
         )
+
+    def _alias(self, module: str, name: str) -> str:
+        """``module.name`` spelled with a name the class does not bind: through an
+        ``import module`` of the module, or ``from module import name as name_`` (PEP 8's
+        trailing underscore)."""
+        target = f"{module}.{name}"
+        if self.imported.get(module) == module and module not in self.avoid:
+            return target  # ``import datetime``: datetime.date
+        alias = f"{name}_"
+        if alias in self.avoid or (alias in self.bound and self.imported.get(alias) != target):
+            raise Unconvertible(
+                f"the class binds {name} and {alias}, names its annotations need for "
+                f"{target}: convert by hand"
+            )
+        self.aliases[(module, name)] = alias
+        return alias
 
 
 @dataclass(eq=False)
@@ -247,6 +298,61 @@ def _literal(node: cst.BaseExpression, module: cst.Module) -> tuple[bool, Any]:
         return True, ast.literal_eval(module.code_for_node(node).strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return False, None
+
+
+_HASHED_ARGS = {"columns.Set": "value_type", "columns.Map": "key_type"}
+
+
+def _calls(node: cst.BaseExpression) -> list[cst.Call]:
+    """The calls in an expression, outermost first."""
+    found: list[cst.Call] = []
+
+    class _Calls(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            found.append(call)
+
+    node.visit(_Calls())
+    return found
+
+
+def _true_source(source: str | None) -> bool:
+    """Is ``source`` a literal that is true (``True``, ``1``)?"""
+    try:
+        return source is not None and bool(ast.literal_eval(source.strip()))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+
+
+def _class_bindings(node: cst.ClassDef) -> set[str]:
+    """The names a class body binds at its top level."""
+    if not isinstance(node.body, cst.IndentedBlock):
+        return set()
+    bound: set[str] = set()
+    for stmt in node.body.body:
+        if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
+            bound.add(stmt.name.value)
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                targets: list[cst.BaseExpression] = []
+                if isinstance(small, cst.Assign):
+                    targets = [t.target for t in small.targets]
+                elif isinstance(small, cst.AnnAssign | cst.AugAssign):
+                    targets = [small.target]
+                bound.update(t.value for t in targets if isinstance(t, cst.Name))
+    return bound
+
+
+def _constant_expression(source: str) -> tuple[bool, bool]:
+    """(is ``source`` made of literals and operators only -- no name, no call --, does it
+    build a list, dict or set)."""
+    try:
+        tree = ast.parse(f"({source})", mode="eval")
+    except SyntaxError:
+        return False, False
+    nodes = list(ast.walk(tree))
+    if not all(isinstance(n, _CONSTANT_NODES) for n in nodes):
+        return False, False
+    return True, any(isinstance(n, ast.List | ast.Set | ast.Dict) for n in nodes)
 
 
 class _AddImports(AddImportsVisitor, PlainTransformer):
@@ -346,7 +452,7 @@ class ModelsCommand(PlainCommand):
         left = project is not None and project.left(self._qualified(name))
         wanted_before = len(names.wanted)
         try:
-            new = self._convert(updated_node)
+            new = self._convert(self._prepared(updated_node))
         except Unconvertible as why:
             del names.wanted[wanted_before:]
             family = self._family(name)
@@ -387,22 +493,15 @@ class ModelsCommand(PlainCommand):
         if not self.rewrites or self._names is None:
             return tree
         tree = self._finish(tree)
-        for module, name in dict.fromkeys(self._names.wanted):
-            AddImportsVisitor.add_needed_import(self.context, module, name)
+        for module, name in self._names.wanted:
+            want_import(self.context, module, name)
+        code = tree.code if self._names.aliases else ""
+        for (module, name), alias in self._names.aliases.items():
+            if re.search(rf"\b{alias}\b", code):  # not when the class was left as it is
+                want_import(self.context, module, name, alias)
         for module, name in self._used:
             for prefix in PREFIXES:
-                RemoveImportsVisitor.remove_unused_import(self.context, prefix + module, name)
-                parent, _, last = (prefix + module).rpartition(".")
-                if name == "":
-                    RemoveImportsVisitor.remove_unused_import(self.context, parent, last)
-        for visitor_class in (_AddImports, _RemoveImports):
-            # what Codemod.transform_module does, without its deep copy of the tree
-            wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-            visitor = visitor_class(replace(self.context, wrapper=wrapper))
-            with visitor.resolve(wrapper):
-                tree = visitor.transform_module_impl(wrapper.module)
-        self.context.scratch.pop(AddImportsVisitor.CONTEXT_KEY, None)
-        self.context.scratch.pop(RemoveImportsVisitor.CONTEXT_KEY, None)
+                maybe_unused(self.context, prefix + module, name)
         return tree
 
     def _finish(self, tree: cst.Module) -> cst.Module:
@@ -542,6 +641,142 @@ class ModelsCommand(PlainCommand):
         base = node.bases[0].with_changes(value=cst.parse_expression(names.spell(*DOCUMENT)))
         return node.with_changes(bases=[base], body=node.body.with_changes(body=body))
 
+    def _prepared(self, node: cst.ClassDef) -> cst.ClassDef:
+        """The class as ``_convert`` takes it: the names its body binds are noted (see
+        ``_Names.avoid``), and ``x._freeze_db_type()`` or
+        ``BaseCollectionColumn._freeze_db_type(x)`` in the body (how collections were
+        frozen before ``frozen=True``) go, the column saying ``frozen=True`` instead (a
+        tuple or a user type is frozen already)."""
+        assert self._names is not None
+        self._names.avoid = _class_bindings(node)
+        if not isinstance(node.body, cst.IndentedBlock):
+            return node
+        unsettled = self._unsettled_table(node) if self.RULE == "CU002" else None
+        if unsettled is not None:
+            raise Unconvertible(unsettled)
+        assigned: dict[str, int] = {}  # a name assigned in the body -> its index in ``out``
+        out: list[cst.BaseStatement] = []
+        for stmt in node.body.body:
+            target = self._freeze_target(stmt)
+            if target is None:
+                name = _option_name(stmt)
+                if name is not None:
+                    assigned[name] = len(out)
+                out.append(stmt)
+            elif target in assigned:
+                out[assigned[target]] = self._frozen_column(out[assigned[target]], target)
+            else:
+                raise Unconvertible(
+                    f"_freeze_db_type on {target}, which is not a column of this class: "
+                    "convert by hand"
+                )
+        if len(out) == len(node.body.body):
+            return node
+        return node.with_changes(body=node.body.with_changes(body=out))
+
+    def _freeze_target(self, stmt: cst.BaseStatement) -> str | None:
+        """The column a ``_freeze_db_type`` statement freezes; None: not such a statement."""
+        names = self._names
+        assert names is not None
+        if not (isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Expr)):
+            return None
+        call = stmt.body[0].value
+        if not (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "_freeze_db_type"
+        ):
+            return None
+        owner = call.func.value
+        if not call.args and isinstance(owner, cst.Name):
+            return owner.value  # tags._freeze_db_type()
+        args = call.args
+        if (
+            (cqlengine_name(names.qualified(owner)) or "").startswith("columns.")
+            and len(args) == 1
+            and args[0].keyword is None
+            and not args[0].star
+            and isinstance(args[0].value, cst.Name)
+        ):
+            self._note_used(owner)
+            return args[0].value.value  # BaseCollectionColumn._freeze_db_type(tags)
+        raise Unconvertible(f"{self._src(call)}: a _freeze_db_type call: convert by hand")
+
+    def _frozen_column(self, stmt: cst.BaseStatement, name: str) -> cst.BaseStatement:
+        """The declaration of column ``name`` with ``frozen=True``."""
+        names = self._names
+        assert names is not None
+        assert isinstance(stmt, cst.SimpleStatementLine)
+        small = stmt.body[0]
+        assert isinstance(small, cst.Assign)
+        call = small.value
+        kind = cqlengine_name(names.qualified(call.func)) if isinstance(call, cst.Call) else None
+        if kind in ("columns.Tuple", "columns.UserDefinedType"):
+            return stmt  # frozen already (a UDT column has no _freeze_db_type: kept as is)
+        if not isinstance(call, cst.Call) or kind not in _FREEZABLE:
+            raise Unconvertible(f"_freeze_db_type on column {name}, not a list, set or map")
+        no_space = cst.SimpleWhitespace("")
+        frozen = cst.Arg(
+            value=cst.Name("True"),
+            keyword=cst.Name("frozen"),
+            equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space),
+        )
+        args = [a for a in call.args if a.keyword is None or a.keyword.value != "frozen"]
+        call = call.with_changes(args=[*args, frozen])
+        return stmt.with_changes(body=[small.with_changes(value=call)])
+
+    def _unsettled_table(self, node: cst.ClassDef) -> str | None:
+        """Why cqlengine's table for the model depends on the application's call order;
+        None when it does not.
+
+        cqlengine caches a model's table name in a class attribute on first use: a
+        concrete model with no ``__table_name__`` (its own or inherited) under a concrete
+        model finds its base's cached name if the base was used first, and makes its own
+        otherwise.  Which one the application's rows are in cannot be read from the code.
+        """
+        if self._option(node, "__table_name__") is not None or self._flag_option(node):
+            return None
+        concrete: str | None = None
+        current, base = node, node.bases[0].value if node.bases else None
+        while isinstance(base, cst.Name) and base.value in self._models:  # this module's
+            name = base.value
+            found = [
+                s for s in self._mod.body if isinstance(s, cst.ClassDef) and s.name.value == name
+            ]
+            if len(found) != 1 or not isinstance(found[0].body, cst.IndentedBlock):
+                return None
+            current = found[0]
+            if self._option(current, "__table_name__") is not None:
+                return None
+            if concrete is None and not self._flag_option(current):
+                concrete = name
+            base = current.bases[0].value if current.bases else None
+        project = project_of(self.context)
+        elsewhere = self._project_base(base) if base is not None else None
+        while project is not None and elsewhere is not None:  # other modules'
+            if project.left(elsewhere):
+                return None  # the class stays as it is anyway (_convert says why)
+            options = dict(project.classes[elsewhere].options)
+            if "__table_name__" in options:
+                return None
+            if concrete is None and not _true_source(options.get("__abstract__")):
+                concrete = elsewhere
+            elsewhere = project.parent(elsewhere)
+        if concrete is None:
+            return None
+        return (
+            f"its table depends on the order the application first uses its models in: "
+            f"cqlengine caches a model's table name on first use, so {node.name.value} "
+            f"without __table_name__ writes to the table of {concrete} if {concrete} was used "
+            f"first, to its own ({cqlengine_table_name(node.name.value)}) otherwise: set "
+            "__table_name__ to the table its rows are in, then convert"
+        )
+
+    def _flag_option(self, node: cst.ClassDef, name: str = "__abstract__") -> bool:
+        """Is a model option set to a true literal in the class body?"""
+        value = self._option(node, name)
+        return value is not None and _true_source(self._src(value))
+
     def _option(self, node: cst.ClassDef, name: str) -> cst.BaseExpression | None:
         assert isinstance(node.body, cst.IndentedBlock)
         for stmt in node.body.body:
@@ -606,6 +841,14 @@ class ModelsCommand(PlainCommand):
         kwargs = {a.keyword.value: a.value for a in value.args if a.keyword is not None}
         if any(a.star for a in value.args):
             raise Unconvertible(f"column {name}: *args/**kwargs: convert by hand")
+        hashed = self._hashed_user_type(value)
+        if hashed is not None:
+            raise Unconvertible(
+                f"column {name}: the user type {hashed} is a set element or a map key: a "
+                "coodie set or map needs it hashable (model_config = ConfigDict(frozen=True) "
+                "on the UserType, which makes its instances immutable): decide, then convert "
+                "by hand"
+            )
         if kind in COLUMN_TYPES:
             if positional:
                 raise Unconvertible(
@@ -634,10 +877,7 @@ class ModelsCommand(PlainCommand):
                     type_source = self._frozen(type_source)
             marker = None
             empty = _EMPTY[COLLECTIONS[kind][0]]
-        elif kind == "Tuple":
-            if any(a.keyword is not None for a in value.args):
-                kw = ", ".join(a.keyword.value for a in value.args if a.keyword is not None)
-                raise Unconvertible(f"column {name}: Tuple with keyword arguments ({kw})")
+        elif kind == "Tuple":  # the element types by position, the options by keyword
             inner = ", ".join(self._element(a.value) for a in positional)
             type_source = COLLECTIONS[kind][1].format(inner)
             marker, empty = None, None
@@ -656,7 +896,10 @@ class ModelsCommand(PlainCommand):
             option = COLUMN_OPTIONS.get(key)
             if option is None:
                 raise Unconvertible(f"column {name}: unknown argument {key}=: convert by hand")
-            if key in ("custom_index", "discriminator_column"):
+            if key == "custom_index":  # an index made elsewhere: Indexed(managed=False)
+                self._flag(name, kwargs, key)  # a literal, or the class stays
+                continue
+            if key == "discriminator_column":
                 ok, flag = _literal(arg, self._mod)
                 if ok and not flag:
                     continue
@@ -678,6 +921,28 @@ class ModelsCommand(PlainCommand):
             empty,
             stmt,
         )
+
+    def _hashed_user_type(self, node: cst.BaseExpression) -> str | None:
+        """A user type that the column puts in a set or a map's keys, anywhere (cqlengine's
+        user types are unhashable: such a set can be declared, but holds no value)."""
+        names = self._names
+        assert names is not None
+        if not isinstance(node, cst.Call):
+            return None
+        kind = cqlengine_name(names.qualified(node.func))
+        if kind in _HASHED_ARGS:  # a set's elements, a map's keys: the first argument
+            first = [a.value for a in node.args if a.keyword is None][:1] + [
+                a.value for a in node.args if a.keyword and a.keyword.value == _HASHED_ARGS[kind]
+            ]
+            for element in first[:1]:
+                for call in _calls(element):
+                    if cqlengine_name(names.qualified(call.func)) == "columns.UserDefinedType":
+                        return self._src(call.args[0].value) if call.args else self._src(call)
+        for arg in node.args:
+            found = self._hashed_user_type(arg.value)
+            if found is not None:
+                return found
+        return None
 
     @property
     def _mod(self) -> cst.Module:
@@ -812,6 +1077,10 @@ class ModelsCommand(PlainCommand):
                 assert template is not None
                 names.spell(FIELDS_MODULE, template.split("(")[0])
                 extra.append(template)
+        if self._flag(column.name, kwargs, "custom_index") and not self._flag(
+            column.name, kwargs, "index"
+        ):  # cqlengine creates no index for it and lets queries filter on the column
+            extra.append(f"{names.spell(FIELDS_MODULE, 'Indexed')}(managed=False)")
         if "db_field" in kwargs:
             ok, db_name = _literal(kwargs["db_field"], self._mod)
             if not ok or not isinstance(db_name, str):
@@ -886,8 +1155,17 @@ class ModelsCommand(PlainCommand):
                     return None, type(value).__name__
                 return None, f"lambda: {source}"
             return source, None
-        if isinstance(node, cst.Call) and self._src(node.func) == "set" and not node.args:
-            return None, "set"
+        constant, mutable = _constant_expression(source)
+        if constant:  # literals and operators (60 * 60, 2**40): a value
+            return (None, f"lambda: {source}") if mutable else (source, None)
+        if isinstance(node, cst.Call):
+            func = self._src(node.func)
+            if func in _EMPTY and not node.args and func not in names.bound:
+                return None, func  # set(), list(), dict(): a new empty one for each row
+            if names.qualified(node.func) in _KNOWN_CALLABLES | _VALUE_TYPES:
+                # called once, when the class is made (uuid.uuid4(), datetime(2024, 1, 1)):
+                # every row gets that value; a call is not a callable
+                return source, None
         if isinstance(node, cst.Lambda):
             if not self._src(node.params):
                 ok, value = _literal(node.body, self._mod)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,12 +163,24 @@ class Project:
             found.update(self.classes[name].options)
         return found
 
-    def names_pattern(self, qualified: Iterable[str]) -> re.Pattern[bytes] | None:
-        """A byte pattern that finds the modules naming one of these classes."""
-        names = sorted({q.rpartition(".")[2] for q in qualified})
-        if not names:
-            return None
-        return re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in names) + rb")\b")
+    def finder(self, qualified: Iterable[str]) -> Callable[[bytes], bool]:
+        """A cheap test of a module's bytes: may it use one of these classes?  It names
+        the class and imports the module the class is defined in (by its last name)."""
+        chosen = [self.classes[q] for q in qualified if q in self.classes]
+        if not chosen:
+            return lambda data: False
+        names = _words({c.name for c in chosen})
+        homes = sorted({c.module.rpartition(".")[2] for c in chosen})
+        imports = re.compile(
+            rb"(?:^|\n)[ \t]*(?:from|import)[ \t][^\n]*\b(?:"
+            + b"|".join(re.escape(h.encode()) for h in homes)
+            + rb")\b"
+        )
+        return lambda data: bool(names.search(data) and imports.search(data))
+
+
+def _words(words: Iterable[str]) -> re.Pattern[bytes]:
+    return re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in sorted(words)) + rb")\b")
 
 
 def module_name(path: str | Path) -> str:

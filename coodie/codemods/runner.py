@@ -213,10 +213,8 @@ def run(
     project: Project | None = None
     if "CU002" in rules and marked:
         project = build_project(marked.items())
-    pattern = project.names_pattern(project.kinds) if project is not None else None
-    candidates = [
-        p for p, d in sources.items() if p in marked or (pattern is not None and pattern.search(d))
-    ]
+    uses = project.finder(project.kinds) if project is not None else None
+    candidates = [p for p, d in sources.items() if p in marked or (uses is not None and uses(d))]
     modules = {p: module_name(p) for p in candidates} if project is not None else {}
     result.candidates = len(candidates)
     outcomes: dict[str, FileResult] = {}
@@ -242,13 +240,9 @@ def run(
                 break
             project.failed |= left
             family = {m for q in left for m in project.family(q)}
-            again = project.names_pattern(family)
+            again = project.finder(family)
             homes = {project.classes[q].path for q in family}
-            pending = [
-                p
-                for p in candidates
-                if p in homes or (again is not None and again.search(sources[p]))
-            ]
+            pending = [p for p in candidates if p in homes or again(sources[p])]
             total += len(pending)
             workers.restart(project)
     for outcome in outcomes.values():

@@ -56,7 +56,7 @@ class Person(Model):
 '''
 )
 
-EXPECTED = '''from coodie.fields import PrimaryKey, DbName
+EXPECTED = '''from coodie.fields import DbName, PrimaryKey
 from coodie.sync import Document, UserType
 from pydantic import Field
 from typing import Annotated, Optional
