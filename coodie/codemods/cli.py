@@ -1,8 +1,10 @@
 """``coodie-upgrade``: the command line over ``coodie.codemods`` (see docs/migration/codemods.md).
 
-Exit status: 0 success; 1 under ``--check`` when a file would change; 2 for a usage
-error or a file that could not be parsed, read or written (each is named, with line
-and column for a parse error; the other files are still processed).
+Exit status: 0 success; 1 under ``--check`` when a file would change, or under
+``--verify`` when a rewritten class would create another schema than the original or a
+changed module cannot be imported; 2 for a usage error or a file that could not be
+parsed, read or written (each is named, with line and column for a parse error; the
+other files are still processed).
 """
 
 from __future__ import annotations
@@ -11,22 +13,30 @@ import argparse
 import difflib
 import json
 import sys
+import time
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import rules as catalogue
-from .runner import RunResult, run
+from .runner import RunResult, run, write_atomically
+
+if TYPE_CHECKING:
+    from .verify import VerifyResult
 
 DESCRIPTION = """\
 Rewrite cqlengine code for coodie. With --compat, swap the cassandra.cqlengine
 imports for coodie.compat.cqlengine (step 1 of a migration: the code runs on the
 shim unchanged). Without it, the full mode runs every implemented rule (this
 version: the import swap, models and model options; --list-rules says which).
-Files are rewritten in place unless --diff or --check is given."""
+Files are rewritten in place unless --diff or --check is given. --verify compares
+the schema (CREATE TABLE/TYPE/INDEX) each class of a changed module creates, original
+(through the shim) and rewrite, in child processes, without a database; with it,
+files are written only when every class agrees."""
 
 EPILOG = """\
-exit status: 0 ok, 1 changes needed (--check), 2 usage error or a file that could
-not be parsed, read or written."""
+exit status: 0 ok, 1 changes needed (--check) or a difference or a module that cannot
+be imported (--verify), 2 usage error or a file that could not be parsed, read or
+written."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
         "--list-rules", action="store_true", help="print the rules and what is implemented"
     )
     parser.add_argument("--report", metavar="FILE.json", help="write a JSON report")
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="compare the schema of each changed module's classes, original and rewrite "
+        "(no database); write only when they agree",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     return parser
 
@@ -110,28 +126,37 @@ def main(argv: list[str] | None = None) -> int:
             "the full mode (the others come later: see --list-rules)"
         )
     dry = args.diff or args.check
-    progress = None
-    if not args.quiet and sys.stderr.isatty():
+    progress = Progress(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
+    try:
+        result = run(
+            args.paths,
+            chosen,
+            excludes=args.exclude,
+            jobs=args.jobs,
+            write=not dry and not args.verify,  # --verify: written once verified
+            progress=progress,
+        )
+        verification = None
+        if args.verify:
+            if progress is not None:
+                progress.status(f"verifying {len(result.changed)} changed modules")
+            from .verify import verify_run
 
-        def progress(done: int, total: int) -> None:
-            if total > 20:
-                end = "\n" if done == total else ""
-                sys.stderr.write(f"\rcoodie-upgrade: {done}/{total} files{end}")
-                sys.stderr.flush()
-
-    result = run(
-        args.paths,
-        chosen,
-        excludes=args.exclude,
-        jobs=args.jobs,
-        write=not dry,
-        progress=progress,
-    )
+            verification = verify_run(result.changed)
+    finally:
+        if progress is not None:
+            progress.clear()
+    if verification is not None and not dry:
+        if verification.ok:
+            _write(result)
+        else:
+            dry = True  # nothing written
+    written = not dry
 
     for failure in result.failed:  # always said, even with --quiet
         where = f":{failure.line}:{failure.column}" if failure.line is not None else ""
         sys.stderr.write(f"{failure.path}{where}: error: {failure.error} (left unchanged)\n")
-    verb = "would rewrite" if dry else "rewrote"
+    verb = "rewrote" if written else "would rewrite"
     for changed in result.changed:
         rules_used = ", ".join(f"{r} x{n}" for r, n in sorted(changed.rewrites.items()))
         say(f"{verb} {changed.path} ({rules_used})")
@@ -139,12 +164,67 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.writelines(_diff(changed.path, changed.old or b"", changed.new or b""))
     for path, line, rule, why in result.todos:
         say(f"{path}:{line}: TODO {rule}: {why}")
-    say(_summary(result, dry))
+    say(_summary(result, not written))
+    if verification is not None:
+        for problem in verification.lines():  # always said, even with --quiet
+            sys.stderr.write(problem + "\n")
+        say(verification.summary())
+        if not verification.ok and not (args.diff or args.check) and result.changed:
+            sys.stderr.write("coodie-upgrade: --verify did not agree: no file was written\n")
     if args.report:
-        _write_report(Path(args.report), result, chosen, pending, args)
+        _write_report(Path(args.report), result, chosen, pending, args, written, verification)
     if result.failed:
         return 2
+    if verification is not None and not verification.ok:
+        return 1
     return 1 if args.check and result.changed else 0
+
+
+PROGRESS_MIN_FILES = 8
+"""The progress line shows for more candidate files than this (on a terminal)."""
+
+
+class Progress:
+    """One line on a terminal that updates in place (``coodie-upgrade: files 12/250``)
+    and is erased at the end; the runner calls it as files are done."""
+
+    def __init__(self, stream: TextIO, interval: float = 0.1) -> None:
+        self.stream = stream
+        self.interval = interval
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if total <= PROGRESS_MIN_FILES:
+            return
+        now = time.monotonic()
+        if done < total and now - self.last < self.interval:
+            return
+        self.last = now
+        self.status(f"files {done}/{total}")
+
+    def status(self, text: str) -> None:
+        self.stream.write(f"\r\x1b[Kcoodie-upgrade: {text}")
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+def _write(result: RunResult) -> None:
+    """Write the changed files (after --verify agreed), as the runner would have."""
+    for outcome in result.changed:
+        if outcome.new is None:
+            continue
+        try:
+            write_atomically(Path(outcome.path), outcome.new)
+        except OSError as exc:
+            outcome.changed = False
+            outcome.error = f"cannot write: {exc.strerror or exc}"
 
 
 def _diff(path: str, old: bytes, new: bytes) -> list[str]:
@@ -170,10 +250,12 @@ def _write_report(
     chosen: tuple[str, ...],
     pending: tuple[str, ...],
     args: argparse.Namespace,
+    written: bool,
+    verification: VerifyResult | None = None,
 ) -> None:
     report = {
         "mode": "compat" if args.compat else "full",
-        "written": not (args.diff or args.check),
+        "written": written,
         "rules": list(chosen),
         "not_implemented": list(pending),
         "scanned": result.scanned,
@@ -185,6 +267,7 @@ def _write_report(
             {"path": path, "line": line, "rule": rule, "why": why}
             for path, line, rule, why in result.todos
         ],
+        "verify": None if verification is None else verification.report(),
     }
     path.write_text(json.dumps(report, indent=2) + "\n")
 

@@ -417,9 +417,9 @@ def add_imports(tree: cst.Module, wanted: Sequence[tuple[str, ...]]) -> cst.Modu
             index = have[module]
             stmt = body[index]
             assert isinstance(stmt, cst.SimpleStatementLine)
-            node = stmt.body[0]
-            assert isinstance(node, cst.ImportFrom)
-            present = node.names
+            target = stmt.body[0]
+            assert isinstance(target, cst.ImportFrom)
+            present = target.names
             assert not isinstance(present, cst.ImportStar)
             old = list(present)
             old[-1] = old[-1].with_changes(
@@ -434,9 +434,9 @@ def add_imports(tree: cst.Module, wanted: Sequence[tuple[str, ...]]) -> cst.Modu
                 ),
                 added[-1],
             ]
-            if node.lpar is not None and node.rpar is not None:  # keep its trailing comma
+            if target.lpar is not None and target.rpar is not None:  # keep its trailing comma
                 aliases[-1] = aliases[-1].with_changes(comma=present[-1].comma)
-            body[index] = stmt.with_changes(body=[node.with_changes(names=aliases)])
+            body[index] = stmt.with_changes(body=[target.with_changes(names=aliases)])
         else:
             statement = cst.parse_statement(f"from {module} import {', '.join(names)}")
             assert isinstance(statement, cst.SimpleStatementLine)
