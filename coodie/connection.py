@@ -303,6 +303,11 @@ def unregister(name: str | None = None) -> None:
         conn.close()
 
 
+_LEGACY_OR_PROFILES = frozenset(
+    {"execution_profiles", "load_balancing_policy", "default_retry_policy"}
+)
+
+
 def connect(
     hosts: list[str] | tuple[str, ...] | str | None = None,
     keyspace: str | None = None,
@@ -318,8 +323,9 @@ def connect(
         points, port = contact_points(hosts)
         if port is not None:
             driver_options.setdefault("port", port)
-        if not {"execution_profiles", "load_balancing_policy"} & driver_options.keys():
-            # The driver's default policy, stated so that the driver does not warn.
+        if not _LEGACY_OR_PROFILES & driver_options.keys():
+            # The driver's default policy, stated so that the driver does not warn (not
+            # with its legacy options: the driver refuses them next to profiles).
             driver_options["execution_profiles"] = {
                 EXEC_PROFILE_DEFAULT: ExecutionProfile(
                     load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy())

@@ -497,11 +497,30 @@ def _used_names(tree: cst.Module) -> set[str]:
         parsed = ast.parse(tree.code)
     except (SyntaxError, ValueError):  # syntax this Python does not know: keep them all
         return _walk_names(tree)
+    texts: list[ast.AST] = []  # where a string names things: annotations, __all__
     for node in ast.walk(parsed):
         if isinstance(node, ast.Name):
             used.add(node.id)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            used.update(_WORDS.findall(node.value))
+        elif isinstance(node, ast.AnnAssign | ast.arg) and node.annotation is not None:
+            texts.append(node.annotation)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns:
+            texts.append(node.returns)
+        elif isinstance(node, ast.Assign | ast.AugAssign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__"
+            for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        ):
+            texts.append(node.value)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name | ast.Attribute)
+            and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr)
+            in ("cast", "TypeVar", "NewType", "ForwardRef")
+        ):
+            texts.extend(node.args)
+    for text in texts:
+        for node in ast.walk(text):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                used.update(_WORDS.findall(node.value))
     return used
 
 

@@ -346,14 +346,17 @@ def converted_names(context: CodemodContext, module: cst.Module) -> dict[str, st
                     source = resolve_relative(this, is_package, len(small.relative), source)
                 for alias in small.names:
                     q = f"{source}.{get_full_name_for_node(alias.name)}"
+                    local = (
+                        get_full_name_for_node(alias.asname.name)
+                        if alias.asname is not None
+                        else get_full_name_for_node(alias.name)
+                    )
+                    if not local:
+                        continue
                     if project.converts(q):
-                        local = (
-                            get_full_name_for_node(alias.asname.name)
-                            if alias.asname is not None
-                            else get_full_name_for_node(alias.name)
-                        )
-                        if local:
-                            found[local] = project.kinds[q]
+                        found[local] = project.kinds[q]
+                    else:  # ``from app import models``: models.User
+                        found.update(_members(project, q, local))
             elif isinstance(small, cst.Import):
                 for alias in small.names:
                     target = get_full_name_for_node(alias.name) or ""
@@ -362,12 +365,18 @@ def converted_names(context: CodemodContext, module: cst.Module) -> dict[str, st
                         if alias.asname is not None
                         else target
                     )
-                    prefix = target + "."
-                    for q, kind in project.kinds.items():
-                        rest = q[len(prefix) :]
-                        if q.startswith(prefix) and "." not in rest and project.converts(q):
-                            found[f"{spelled}.{rest}"] = kind
+                    found.update(_members(project, target, spelled or target))
     return found
+
+
+def _members(project: Project, module: str, spelled: str) -> dict[str, str]:
+    """``spelled.Class`` for the converted classes of ``module``."""
+    prefix = module + "."
+    return {
+        f"{spelled}.{q[len(prefix) :]}": kind
+        for q, kind in project.kinds.items()
+        if q.startswith(prefix) and "." not in q[len(prefix) :] and project.converts(q)
+    }
 
 
 def project_of(context: CodemodContext) -> Project | None:

@@ -269,6 +269,32 @@ async def test_hosts_as_string_with_port(
         await api.wait(api.module.close_coodie("by_string"))
 
 
+async def test_legacy_driver_options_pass_through(
+    api: Api, keyspace: str, registry: dict[str, Connection]
+) -> None:
+    """The driver refuses its legacy options next to execution profiles: init_coodie
+    adds its default profile only when none of them is given."""
+    from cassandra.policies import RetryPolicy
+
+    points, port = registry_module.contact_points(cluster_hosts())
+    policy = RetryPolicy()
+    conn = await api.wait(
+        api.module.init_coodie(
+            hosts=list(points),
+            keyspace=keyspace,
+            name="legacy_options",
+            port=port or 9042,
+            default_retry_policy=policy,
+        )
+    )
+    try:
+        assert conn.session.cluster.default_retry_policy is policy
+        row = conn.session.execute("SELECT release_version FROM system.local").one()
+        assert row.release_version
+    finally:
+        await api.wait(api.module.close_coodie("legacy_options"))
+
+
 # -- adopted sessions ----------------------------------------------------------------------------
 
 

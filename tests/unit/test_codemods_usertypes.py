@@ -252,3 +252,29 @@ def test_a_failed_subclass_leaves_its_base_in_another_module(tmp_path: Path) -> 
     assert "class Thing(Base):\n    name = columns.Text(" in things
     rules = sorted(Path(p).name for p, _l, _r, _w in result.todos)
     assert rules == ["base.py", "base.py", "more.py", "things.py", "things.py"]
+
+
+def test_converted_names_follow_every_import_form(tmp_path: Path) -> None:
+    import libcst as cst
+    from libcst.codemod import CodemodContext
+
+    from coodie.codemods.project import PROJECT, converted_names
+
+    pkg = _package(tmp_path)
+    project = build([(str(p), p.read_bytes()) for p in sorted(pkg.rglob("*.py"))])
+    project.failed.add("app.base.Odd")  # as the runner's first round finds
+    source = (
+        "import app.sub.things\nimport app.sub.things as t\nfrom app.sub import things\n"
+        "from app.sub.things import Thing as T, Worse\nfrom .base import Address\n"
+    )
+    context = CodemodContext(
+        filename=str(pkg / "user.py"), full_module_name="app.user", scratch={PROJECT: project}
+    )
+    found = converted_names(context, cst.parse_module(source))
+    assert found == {
+        "app.sub.things.Thing": "model",
+        "t.Thing": "model",
+        "things.Thing": "model",
+        "T": "model",
+        "Address": "usertype",
+    }  # Worse stays cqlengine (its base Odd failed): not a converted name
