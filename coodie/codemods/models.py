@@ -15,8 +15,14 @@ after ``MODEL_OPTIONS``) into a ``class Settings`` at the end of the class body.
 
 A class that cannot be converted faithfully (a custom column class, positional or
 unknown arguments, a default whose kind cannot be told, a base class not in the
-module, polymorphic models, user types) is left as it is, with one
+module, polymorphic models, user types, a user type in a set, a table name cqlengine
+picks by call order) is left as it is, with one
 ``# TODO(coodie-upgrade CU002): <why, what to do>`` comment above it.
+
+What tests/codemods_corpus taught (tests/integration/test_codemods_schema.py syncs it
+with cqlengine and, converted, with coodie): ``_freeze_db_type`` calls in a body fold
+into ``frozen=True``; a column named like a type its class's annotations need
+(``date``) makes the class spell that type under an alias (``date_``).
 """
 
 from __future__ import annotations
@@ -313,6 +319,18 @@ def _calls(node: cst.BaseExpression) -> list[cst.Call]:
 
     node.visit(_Calls())
     return found
+
+
+def _whole(source: str, head: str) -> bool:
+    """Is ``source`` ``head[...]`` as a whole (its first bracket closes at its end)?"""
+    if not (source.startswith(f"{head}[") and source.endswith("]")):
+        return False
+    depth = 0
+    for index, char in enumerate(source):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if depth == 0 and char == "]":
+            return index == len(source) - 1
+    return False
 
 
 def _true_source(source: str | None) -> bool:
@@ -734,8 +752,11 @@ class ModelsCommand(PlainCommand):
         model finds its base's cached name if the base was used first, and makes its own
         otherwise.  Which one the application's rows are in cannot be read from the code.
         """
-        if self._option(node, "__table_name__") is not None or self._flag_option(node):
-            return None
+        if self._flag_option(node) or any(
+            self._option(node, option) is not None
+            for option in ("__table_name__", "__discriminator_value__")
+        ):
+            return None  # abstract, named, or polymorphic (its base's table)
         concrete: str | None = None
         current, base = node, node.bases[0].value if node.bases else None
         while isinstance(base, cst.Name) and base.value in self._models:  # this module's
@@ -746,7 +767,9 @@ class ModelsCommand(PlainCommand):
             if len(found) != 1 or not isinstance(found[0].body, cst.IndentedBlock):
                 return None
             current = found[0]
-            if self._option(current, "__table_name__") is not None:
+            if self._option(current, "__table_name__") is not None or (
+                "discriminator_column" in self._src(current.body)  # polymorphic: said later
+            ):
                 return None
             if concrete is None and not self._flag_option(current):
                 concrete = name
@@ -754,8 +777,9 @@ class ModelsCommand(PlainCommand):
         project = project_of(self.context)
         elsewhere = self._project_base(base) if base is not None else None
         while project is not None and elsewhere is not None:  # other modules'
-            if project.left(elsewhere):
-                return None  # the class stays as it is anyway (_convert says why)
+            me = self._qualified(node.name.value)
+            if any(q != me and q in project.failed for q in project.family(elsewhere)):
+                return None  # another class of its family stays, for a reason said there
             options = dict(project.classes[elsewhere].options)
             if "__table_name__" in options:
                 return None
@@ -1106,7 +1130,11 @@ class ModelsCommand(PlainCommand):
             core = f"{names.spell('typing', 'Optional')}[{core}]"
         annotation = core
         if extra:
-            annotation = f"{names.spell('typing', 'Annotated')}[{core}, {', '.join(extra)}]"
+            annotated = names.spell("typing", "Annotated")
+            if _whole(core, annotated):  # a frozen collection: one Annotated, not two
+                annotation = f"{core[:-1]}, {', '.join(extra)}]"
+            else:
+                annotation = f"{annotated}[{core}, {', '.join(extra)}]"
         constraints: list[str] = []
         for key in ("min_length", "max_length"):
             if key in kwargs:
@@ -1253,12 +1281,21 @@ class SettingsCommand(PlainCommand):
         assert self._module is not None
         options: dict[str, cst.BaseExpression] = {}
         keep: list[cst.BaseStatement] = []
+        gone: cst.SimpleStatementLine | None = None  # the first of the options just above
         for stmt in node.body.body:
             name = _option_name(stmt)
             if name is None or name not in MODEL_OPTIONS:
+                if gone is not None and isinstance(
+                    stmt, cst.SimpleStatementLine | cst.BaseCompoundStatement
+                ):  # in the place of the options that went: their blank lines, its comments
+                    blank = [line for line in gone.leading_lines if line.comment is None]
+                    own = [line for line in stmt.leading_lines if line.comment is not None]
+                    stmt = stmt.with_changes(leading_lines=[*blank, *own])
+                gone = None
                 keep.append(stmt)
                 continue
             assert isinstance(stmt, cst.SimpleStatementLine)
+            gone = gone or stmt
             small = stmt.body[0]
             assert isinstance(small, cst.Assign)
             options[name] = small.value
@@ -1305,11 +1342,6 @@ class SettingsCommand(PlainCommand):
             table = cqlengine_table_name(node.name.value)
             if table != snake_case(node.name.value):
                 entries["name"] = repr(_Quoted(table, '"'))
-        if keep and keep[0] is not node.body.body[0]:  # the options above it went
-            first = keep[0]
-            if isinstance(first, cst.SimpleStatementLine | cst.BaseCompoundStatement):
-                kept = [line for line in first.leading_lines if line.comment is not None]
-                keep[0] = first.with_changes(leading_lines=kept)
         if not entries:
             if len(keep) == len(node.body.body):
                 return node

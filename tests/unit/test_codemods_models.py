@@ -14,7 +14,6 @@ import json
 import re
 import sys
 import types
-import typing
 import warnings
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from coodie.codemods import run, upgrade_source
 from coodie.codemods.cli import main
 from coodie.codemods.models import find_todos
 from coodie.codemods.verify import compare_modules, describe_module
+from coodie.document import table_schema
 
 ROOT = Path(__file__).parents[2]
 HEAD = "from cassandra.cqlengine import columns\nfrom cassandra.cqlengine.models import Model\n"
@@ -520,7 +520,7 @@ def _golden(before: str, after: str) -> None:
 
 FREEZE = HEAD + (
     "from cassandra.cqlengine.columns import BaseCollectionColumn\n\n\n"
-    "class Frozen(Model):\n"
+    "class Snapshot(Model):\n"
     "    id = columns.Text(primary_key=True)\n"
     "    tags = columns.Set(columns.Text)\n"
     "    tags._freeze_db_type()\n"
@@ -539,7 +539,7 @@ from pydantic import Field
 from typing import Annotated, Optional
 
 
-class Frozen(Document):
+class Snapshot(Document):
     id: Annotated[str, PrimaryKey()]
     tags: Annotated[set[str], Frozen()] = Field(default_factory=set)
     scores: Annotated[dict[str, int], Frozen()] = Field(default_factory=dict)
@@ -551,10 +551,7 @@ class Frozen(Document):
 def test_freeze_db_type_calls_become_frozen_collections() -> None:
     """Was: the calls stayed in the Document's body (AttributeError on FieldInfo at class
     creation) and the collections were not frozen (a list key: a definition error)."""
-    # the model is named Frozen: the marker is then... taken. Use another name:
-    before = FREEZE.replace("class Frozen(", "class Snapshot(")
-    after = FREEZE_AFTER.replace("class Frozen(", "class Snapshot(")
-    _golden(before, after)
+    _golden(FREEZE, FREEZE_AFTER)
 
 
 @pytest.mark.parametrize(
@@ -614,21 +611,30 @@ class Other(Document):
 def test_columns_named_like_the_types_their_annotations_need() -> None:
     """Was: ``date: Optional[date] = None``, where the annotation reads the field's own
     default (None) from the class body: a NoneType field, a definition error."""
-    _golden(SHADOW, SHADOW_AFTER)
-    document = _load(SHADOW_AFTER, "cu_shadow").Report
-    assert [c.cql_type for c in table_schema_columns(document)] == [
+    out = upgrade_source(SHADOW)
+    assert out.endswith(SHADOW_AFTER.split("\n\n\n", 1)[1])  # the classes, exactly
+    imported = {
+        (node.module, alias.name, alias.asname)
+        for node in ast.parse(out).body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert {
+        ("datetime", "date", "date_"),
+        ("datetime", "datetime", "datetime_"),
+        ("builtins", "str", "str_"),
+        ("datetime", "date", None),  # for the other class
+    } <= imported
+    assert upgrade_source(out) == out
+    assert _equivalent(SHADOW) == ["Report", "Other"]
+    document = _load(out, "cu_shadow").Report
+    assert [c.type.cql for c in table_schema(document).columns] == [
         "uuid",
         "date",
         "timestamp",
         "date",
         "text",
     ]
-
-
-def table_schema_columns(document: type) -> list[typing.Any]:
-    from coodie.document import table_schema
-
-    return list(table_schema(document).columns)  # type: ignore[arg-type]
 
 
 DEFAULTS = (
@@ -763,6 +769,9 @@ def test_a_table_name_cqlengine_decides_by_call_order_is_left_with_a_todo() -> N
 
 
 def test_a_table_name_decided_by_call_order_across_modules(tmp_path: Path) -> None:
+    """The same, the base in another module: both stay cqlengine models (the TODO of the
+    subclass names its base, left because of it; the reason itself is said in the first
+    round of the project-wide pass only)."""
     package = tmp_path / "app"
     package.mkdir()
     (package / "__init__.py").write_text("")
@@ -774,8 +783,11 @@ def test_a_table_name_decided_by_call_order_across_modules(tmp_path: Path) -> No
         "class Digital(Product):\n    url = columns.Text()\n"
     )
     result = run([tmp_path], ["CU001", "CU002", "CU003", "CU004"])
-    todos = {Path(p).name: why for p, _line, _rule, why in result.todos}
-    assert "its table depends on the order" in todos["things.py"]
+    assert {(Path(p).name, rule) for p, _line, rule, _why in result.todos} == {
+        ("base.py", "CU002"),
+        ("things.py", "CU002"),
+    }
+    assert "class Product(Model):" in (package / "base.py").read_text()
     assert (
         "class Digital(Product):\n    url = columns.Text()" in (package / "things.py").read_text()
     )
@@ -838,3 +850,21 @@ def test_blank_lines_where_options_went() -> None:
     out = upgrade_source(BLANK_LINES)
     assert out.endswith(BLANK_LINES_AFTER)
     assert upgrade_source(out) == out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: CU003 converts a user type that a model left as cqlengine (with a TODO) "
+    "still uses; the shim's UserDefinedType cannot take a coodie UserType",
+)
+def test_a_model_left_as_cqlengine_keeps_its_user_types_usable() -> None:
+    source = (
+        HEAD + "from cassandra.cqlengine.usertype import UserType\n\n\n"
+        "class MyCol(columns.Text):\n    pass\n\n\n"
+        "class Address(UserType):\n    street = columns.Text()\n\n\n"
+        "class Customer(Model):\n    id = columns.Text(primary_key=True)\n"
+        "    home = columns.UserDefinedType(Address)\n    x = MyCol()\n"
+    )
+    out = upgrade_source(source)
+    assert "class Customer(Model):" in out  # left, for its custom column
+    _load(out, "cu_udt_left")  # AttributeError: type_name, today

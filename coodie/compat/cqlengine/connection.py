@@ -61,10 +61,6 @@ class Connection:
         """Connect now, or with ``lazy_connect`` on first use (registered with coodie as
         a connection made when a statement first needs it)."""
         self.keyspace = keyspace
-        if keyspace:
-            from . import models
-
-            models.DEFAULT_KEYSPACE = keyspace
         if self.lazy_connect and self.session is None:
             core.register_lazy(self.name, self._connect)
             return
@@ -233,6 +229,9 @@ def setup(
     name = "default"
     if name in _connections:
         unregister_connection(name)
+    from . import models
+
+    models.DEFAULT_KEYSPACE = default_keyspace  # None too, as cqlengine
     conn = Connection(name, hosts, consistency, lazy_connect, retry_connect, kwargs)
     conn.setup(default_keyspace)
     _connections[name] = conn
@@ -244,6 +243,10 @@ def set_session(session: Session) -> None:
     name = "default"
     if name in _connections:
         unregister_connection(name)
+    if session.keyspace:  # cqlengine takes the session's keyspace as the default
+        from . import models
+
+        models.DEFAULT_KEYSPACE = session.keyspace
     conn = Connection(name, session=session)
     conn.setup(session.keyspace)
     _connections[name] = conn
@@ -251,8 +254,9 @@ def set_session(session: Session) -> None:
 
 
 def default() -> None:
-    """cqlengine's ``default()``: connect to localhost with the default keyspace unset."""
-    setup(["127.0.0.1"], None)
+    """cqlengine's ``default()``: the default connection to the driver's default contact
+    point (localhost); the default keyspace stays as it is."""
+    register_connection("default", hosts=["127.0.0.1"], default=True)
 
 
 def get_session(connection: Any = None) -> Session:
