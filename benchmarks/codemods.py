@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "codemods_corpus" / "corpus_app"
 
 
-def build(where: Path, files: int = 250, lines: int = 50_000, cqlengine: int = 35) -> dict[str, int]:
+def build(
+    where: Path, files: int = 250, lines: int = 50_000, cqlengine: int = 35
+) -> dict[str, int]:
     """Write the repository under ``where``; returns its counts."""
     used = 0
     copy = 0

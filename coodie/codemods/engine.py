@@ -12,13 +12,18 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.metadata import MetadataWrapper
 
+from coodie.compat.cqlengine.mapping import RULES
+
 from .imports import finish_imports
 from .models import find_todos
-from .project import CONVERTED, CONVERTED_TYPES, PROJECT, Project
+from .project import CONVERTED, CONVERTED_TYPES, LEFT, PROJECT, Project, scan
 from .rules import TRANSFORMERS, select
 
 MARKER = b"cqlengine"
 """A module without this word needs no rule: it is skipped before parsing."""
+_RULE_OF = {"model": "CU002", "usertype": "CU003"}
+LONE = "__module__"
+"""The dotted name given to a module upgraded alone (``upgrade_source``)."""
 TODO_MARK = b"TODO(coodie-upgrade"
 """The comments a rule leaves where it cannot rewrite faithfully (listed in reports)."""
 
@@ -41,6 +46,7 @@ class Outcome:
     rewrites: dict[str, int] = field(default_factory=dict)
     todos: list[tuple[int, str, str]] = field(default_factory=list)  # (line, rule, why)
     converted: set[str] = field(default_factory=set)  # classes converted (their names)
+    left: dict[str, str] = field(default_factory=dict)  # classes left: name -> why
 
 
 def might_need_change(source: bytes | str) -> bool:
@@ -64,10 +70,11 @@ def upgrade_bytes(
     does not parse, or when the rewrite would not (nothing is returned then).
     """
     converted: set[str] = set()
-    new, rewrites = _upgrade(source, rules, filename, project, module, converted)
+    left: dict[str, str] = {}
+    new, rewrites = _upgrade(source, rules, filename, project, module, converted, left)
     after = source if new is None else new
     todos = find_todos(after) if TODO_MARK in after else []
-    return Outcome(new, rewrites, todos, converted)
+    return Outcome(new, rewrites, todos, converted, left)
 
 
 def upgrade_source(source: str, rules: Iterable[str] | None = None, *, compat: bool = False) -> str:
@@ -93,6 +100,7 @@ def _upgrade(
     project: Project | None = None,
     module: str | None = None,
     converted: set[str] | None = None,
+    left_out: dict[str, str] | None = None,
 ) -> tuple[AnyStr | None, dict[str, int]]:
     wanted = set(rules)
     order = [r for r in TRANSFORMERS if r in wanted]
@@ -113,10 +121,61 @@ def _upgrade(
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         raise _parse_error(source, exc, filename) from None
+    if python_tree is not None:  # this module's own classes, for a lone module too
+        module = module or LONE
+        project = project.copy() if project is not None else Project()
+        defined = (c.name for c in python_tree.body if isinstance(c, ast.ClassDef))
+        if project.classes.keys().isdisjoint(f"{module}.{name}" for name in defined):
+            project.add(scan(python_tree, module, filename))
+    original = tree
+    while True:
+        tree, rewrites, shared = _apply(original, order, filename, module, project, python_tree)
+        done = _names(shared, CONVERTED) | _names(shared, CONVERTED_TYPES)
+        if project is None:
+            break
+        reasons = shared.get(LEFT)
+        for name, why in reasons.items() if isinstance(reasons, dict) else ():
+            project.reasons.setdefault(f"{module}.{name}", why)
+        mine = {q for q, info in project.classes.items() if info.module == module}
+        left = {q for q in mine & project.kinds.keys() if q.rpartition(".")[2] not in done}
+        left -= project.failed
+        project.failed |= left
+        for q in left:  # left by a rule that did not run: say so in the others' TODOs
+            rule = _RULE_OF[project.kinds[q]]
+            if rule not in order:
+                project.reasons.setdefault(q, f"{rule} ({RULES[rule].title}) was not run")
+        # again only when a class left now takes converted ones of its family with it
+        if not any(project.family(q) & {f"{module}.{n}" for n in done} for q in left):
+            break
+    if converted is not None:
+        converted.update(done)
+    if left_out is not None and project is not None:
+        prefix = f"{module}."
+        left_out.update(
+            {q[len(prefix) :]: why for q, why in project.reasons.items() if q.startswith(prefix)}
+        )
+    new: AnyStr = tree.bytes if isinstance(source, bytes) else tree.code
+    if new == source:
+        return None, {}
+    _check_parses(source, new, filename)
+    return new, rewrites
+
+
+def _apply(
+    tree: cst.Module,
+    order: Iterable[str],
+    filename: str,
+    module: str | None,
+    project: Project | None,
+    python_tree: ast.Module | None,
+) -> tuple[cst.Module, dict[str, int], dict[str, object]]:
+    """The rules, in order, on one tree, then the imports they asked for."""
     rewrites: dict[str, int] = {}
     shared: dict[str, object] = {}  # one scratch for the module's rules (CU002 -> CU004)
     if project is not None:
         shared[PROJECT] = project
+    if python_tree is not None:
+        shared["ast"] = python_tree
     for rule in order:
         command_class = TRANSFORMERS[rule]
         if command_class is None:
@@ -127,8 +186,6 @@ def _upgrade(
         context = CodemodContext(
             filename=filename, full_module_name=module, wrapper=wrapper, scratch=shared
         )
-        if python_tree is not None:
-            context.scratch["ast"] = python_tree
         command = command_class(context)
         with command.resolve(wrapper):
             tree = command.transform_module_impl(wrapper.module)
@@ -137,16 +194,12 @@ def _upgrade(
             rewrites[rule] = count
     if rewrites:  # the imports the rules asked for, added and dropped once for all
         tree = finish_imports(CodemodContext(scratch=shared), tree)
-    if converted is not None:
-        for key in (CONVERTED, CONVERTED_TYPES):
-            names = shared.get(key)
-            if isinstance(names, dict | set):
-                converted.update(names)
-    new: AnyStr = tree.bytes if isinstance(source, bytes) else tree.code
-    if new == source:
-        return None, {}
-    _check_parses(source, new, filename)
-    return new, rewrites
+    return tree, rewrites, shared
+
+
+def _names(shared: dict[str, object], key: str) -> set[str]:
+    names = shared.get(key)
+    return set(names) if isinstance(names, dict | set) else set()
 
 
 def _applies(rule: str, tree: ast.Module) -> bool:

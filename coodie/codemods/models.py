@@ -52,9 +52,10 @@ from .imports import PlainCommand, PlainTransformer, maybe_unused, want_import
 from .project import (
     CONVERTED,
     CONVERTED_TYPES,
+    LEFT,
     ColumnInfo,
     converted_names,
-    project_of,
+    module_project,
     resolve_relative,
 )
 
@@ -123,6 +124,11 @@ _SETTING = re.compile(r"Settings\.(\w+)(?:\['(\w+)'\])?")
 
 class Unconvertible(Exception):
     """Why a class stays as it is (the text of its TODO comment)."""
+
+
+class Derived(Unconvertible):
+    """A class stays because another one does (its base, its user type): not a reason
+    of its own, so the TODOs of its family name the other one's."""
 
 
 def cqlengine_name(qualified: str | None) -> str | None:
@@ -466,7 +472,7 @@ class ModelsCommand(PlainCommand):
         )
         if name in self._skip:
             return _add_todo(updated_node, self.RULE, family_left)
-        project = project_of(self.context)
+        project = module_project(self.context)
         left = project is not None and project.left(self._qualified(name))
         wanted_before = len(names.wanted)
         try:
@@ -477,14 +483,20 @@ class ModelsCommand(PlainCommand):
             if len(family) > 1:
                 self._skip_next |= family - {name}
                 self._failed[name] = str(why)
+            if not isinstance(why, Derived):
+                reasons = self.context.scratch.setdefault(LEFT, {})
+                reasons.setdefault(name, str(why))
             return _add_todo(updated_node, self.RULE, str(why))
-        if left:  # it would convert, but a model of its family in another module cannot
+        if left:  # it would convert, but a class of its family (or its types) cannot
             del names.wanted[wanted_before:]
+            assert project is not None
+            why_left = project.why_left(self._qualified(name)) or "see the TODOs there"
             return _add_todo(
                 updated_node,
                 self.RULE,
-                "a model of its family (its bases and subclasses, across modules) stays a "
-                "cqlengine model (see the TODO there): convert them together, by hand",
+                "a class of its family (its bases and subclasses, the user types they hold, "
+                f"across modules) stays cqlengine's: {why_left}; convert them together, "
+                "by hand",
             )
         self.rewrites += 1
         self._record(updated_node)
@@ -540,7 +552,7 @@ class ModelsCommand(PlainCommand):
 
     def _project_base(self, node: cst.BaseExpression) -> str | None:
         """The qualified name of a base that is a model of another module of the tree."""
-        project = project_of(self.context)
+        project = module_project(self.context)
         names = self._names
         if project is None or names is None:
             return None
@@ -604,13 +616,13 @@ class ModelsCommand(PlainCommand):
         parent_roles: dict[str, tuple[str, int] | None] | None = None
         if parent is not None and parent in self._models:
             if parent not in self._columns:
-                raise Unconvertible(
+                raise Derived(
                     f"its base {parent} was not converted: convert the base first (see its TODO)"
                 )
             inherited = self._columns[parent]
             parent_roles = self._roles[parent]
         elif elsewhere is not None:
-            project = project_of(self.context)
+            project = module_project(self.context)
             assert project is not None
             base_left = project.left(elsewhere)
             inherited = [_Column.inherited(c) for c in project.columns(elsewhere)]
@@ -624,9 +636,10 @@ class ModelsCommand(PlainCommand):
             if column is not None:
                 own.append(column)
         if base_left:  # said after the class's own reasons, which come first
-            raise Unconvertible(
-                f"its base {parent} stays a cqlengine model (see the TODO there): "
-                "convert them together, by hand"
+            project = module_project(self.context)
+            why = (project.why_left(str(parent)) if project else None) or "see the TODO there"
+            raise Derived(
+                f"its base {parent} stays a cqlengine model ({why}): convert them together, by hand"
             )
         taken = {c.name for c in inherited} & {c.name for c in own}
         if taken:
@@ -774,7 +787,7 @@ class ModelsCommand(PlainCommand):
             if concrete is None and not self._flag_option(current):
                 concrete = name
             base = current.bases[0].value if current.bases else None
-        project = project_of(self.context)
+        project = module_project(self.context)
         elsewhere = self._project_base(base) if base is not None else None
         while project is not None and elsewhere is not None:  # other modules'
             me = self._qualified(node.name.value)
@@ -1053,7 +1066,7 @@ class ModelsCommand(PlainCommand):
             (isinstance(converted, set) and spelled in converted) or spelled in self._types
         ):
             return spelled
-        raise Unconvertible(
+        raise Derived(
             f"column {column}: its user type {self._src(node)} stays a cqlengine UserType "
             "(run CU003, or see the TODO on the type): convert the type first"
         )
@@ -1267,7 +1280,7 @@ class SettingsCommand(PlainCommand):
             chain.append(parent)
             parent = converted.get(parent)
         found: dict[str, cst.BaseExpression] = {}
-        project = project_of(self.context)
+        project = module_project(self.context)
         for name in reversed(chain):
             own = self._own.get(name)
             if own is None and project is not None and name in project.classes:

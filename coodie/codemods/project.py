@@ -34,6 +34,9 @@ CONVERTED = "coodie-upgrade:converted"
 (a class name of the module, a qualified name of another module's class, or None)."""
 CONVERTED_TYPES = "coodie-upgrade:converted-types"
 """The ``context.scratch`` key of this module's converted user types (CU003): names."""
+LEFT = "coodie-upgrade:left"
+"""The ``context.scratch`` key of the classes a rule left as they are for a reason of
+their own (class name -> the reason), for the TODOs of their families elsewhere."""
 
 _ROOTS = {
     "cassandra.cqlengine.models.Model": "model",
@@ -63,6 +66,7 @@ class ClassInfo:
     bases: tuple[str, ...]  # qualified names, as resolved through the module's imports
     columns: tuple[ColumnInfo, ...]  # its own, in declaration order
     options: tuple[tuple[str, str], ...]  # its own model options: name, source
+    uses: tuple[str, ...] = ()  # the user types its columns hold (qualified names)
 
     @property
     def qualified(self) -> str:
@@ -75,11 +79,17 @@ class Project:
 
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)
+    reasons: dict[str, str] = field(default_factory=dict)  # why a failed class stays
+    whole: bool = False  # the whole tree was read (not one module upgraded alone)
     kinds: dict[str, str] = field(default_factory=dict)  # qualified -> model | usertype
     _family: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._settle()
+
+    def copy(self) -> Project:
+        """The same classes, with its own record of failures (a module's rounds)."""
+        return Project(dict(self.classes), set(self.failed), dict(self.reasons), whole=self.whole)
 
     def add(self, infos: Iterable[ClassInfo]) -> None:
         for info in infos:
@@ -110,10 +120,10 @@ class Project:
                 q = parent[q]
             return q
 
-        for q in kinds:
-            for base in self.classes[q].bases:
-                if base in kinds:
-                    parent[find(q)] = find(base)
+        for q in kinds:  # a class and its bases; a model and the user types it holds
+            for other in (*self.classes[q].bases, *self.classes[q].uses):
+                if other in kinds:
+                    parent[find(q)] = find(other)
         self._family = {q: find(q) for q in kinds}
 
     def kind(self, qualified: str) -> str | None:
@@ -130,6 +140,15 @@ class Project:
             return True
         root = self._family.get(qualified)
         return root is not None and any(self._family.get(q) == root for q in self.failed)
+
+    def why_left(self, qualified: str) -> str | None:
+        """The reason a class of the family of ``qualified`` stays cqlengine's."""
+        if qualified in self.reasons:
+            return self.reasons[qualified]
+        for member in sorted(self.family(qualified) & self.failed):
+            if member in self.reasons:
+                return f"{member} stays a cqlengine class: {self.reasons[member]}"
+        return None
 
     def converts(self, qualified: str) -> bool:
         return qualified in self.kinds and not self.left(qualified)
@@ -228,7 +247,7 @@ def scan(tree: ast.Module, module: str, path: str) -> list[ClassInfo]:
                     imported[alias.asname or alias.name] = f"{source}.{alias.name}"
         elif isinstance(stmt, ast.ClassDef) and stmt.bases:
             bases = tuple(_qualified(b, imported, local, module) for b in stmt.bases)
-            columns, options = _body(stmt, imported)
+            columns, options, uses = _body(stmt, imported, local, module)
             classes.append(
                 ClassInfo(
                     module,
@@ -237,6 +256,7 @@ def scan(tree: ast.Module, module: str, path: str) -> list[ClassInfo]:
                     tuple(b for b in bases if b),
                     tuple(columns),
                     tuple(options),
+                    tuple(uses),
                 )
             )
             local.add(stmt.name)
@@ -265,10 +285,11 @@ def _qualified(node: ast.expr, imported: dict[str, str], local: set[str], module
 
 
 def _body(
-    node: ast.ClassDef, imported: dict[str, str]
-) -> tuple[list[ColumnInfo], list[tuple[str, str]]]:
+    node: ast.ClassDef, imported: dict[str, str], local: set[str], module: str
+) -> tuple[list[ColumnInfo], list[tuple[str, str]], list[str]]:
     columns: list[ColumnInfo] = []
     options: list[tuple[str, str]] = []
+    uses: list[str] = []
     for stmt in node.body:
         if not (
             isinstance(stmt, ast.Assign)
@@ -286,10 +307,17 @@ def _body(
         kind = _qualified(value.func, imported, set(), "")
         if not kind.startswith(_COLUMNS):
             continue
+        for inner in ast.walk(value):
+            if (
+                isinstance(inner, ast.Call)
+                and _qualified(inner.func, imported, set(), "").endswith(".UserDefinedType")
+                and inner.args
+            ):
+                uses.append(_qualified(inner.args[0], imported, local, module))
         flags = {k.arg: _truthy(k.value) for k in value.keywords if k.arg}
         partition = flags.get("partition_key", False)
         columns.append(ColumnInfo(name, flags.get("primary_key", False) or partition, partition))
-    return columns, options
+    return columns, options, uses
 
 
 def _truthy(node: ast.expr) -> bool:
@@ -302,7 +330,7 @@ def _truthy(node: ast.expr) -> bool:
 def build(files: Iterable[tuple[str, bytes]]) -> Project:
     """The project of these files (path, source); modules that do not parse are
     left out (the rules report them)."""
-    project = Project()
+    project = Project(whole=True)
     found: list[ClassInfo] = []
     for path, source in files:
         try:
@@ -331,8 +359,8 @@ def converted_names(context: CodemodContext, module: cst.Module) -> dict[str, st
     types = context.scratch.get(CONVERTED_TYPES)
     if isinstance(types, set | dict | list | tuple):
         found.update(dict.fromkeys(types, "usertype"))
-    project = context.scratch.get(PROJECT)
-    if not isinstance(project, Project) or not project.kinds:
+    project = project_of(context)
+    if project is None or not project.kinds:
         return found
     this = context.full_module_name or ""
     is_package = (context.filename or "").endswith("__init__.py")
@@ -380,6 +408,14 @@ def _members(project: Project, module: str, spelled: str) -> dict[str, str]:
 
 
 def project_of(context: CodemodContext) -> Project | None:
+    """The first pass over the tree, when the module is upgraded as part of one (None
+    for a module upgraded alone: what other modules hold is unknown then)."""
+    project = module_project(context)
+    return project if project is not None and project.whole else None
+
+
+def module_project(context: CodemodContext) -> Project | None:
+    """The classes known to the module's rules: the tree's, or the module's own."""
     project = context.scratch.get(PROJECT)
     return project if isinstance(project, Project) else None
 
@@ -387,6 +423,7 @@ def project_of(context: CodemodContext) -> Project | None:
 __all__ = [
     "CONVERTED",
     "CONVERTED_TYPES",
+    "LEFT",
     "PROJECT",
     "ClassInfo",
     "ColumnInfo",

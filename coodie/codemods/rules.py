@@ -15,8 +15,10 @@ from libcst.codemod import VisitorBasedCodemodCommand
 
 from coodie.compat.cqlengine.mapping import RULES, Rule
 
+from .calls import CallsCommand, ExceptionsCommand
 from .imports import ImportSwapCommand
 from .models import ModelsCommand, SettingsCommand
+from .setup_calls import ConnectionCommand, ManagementCommand
 from .usertypes import UserTypesCommand
 
 # Each rule id of the mapping table and its transformer; None: not implemented yet.
@@ -26,10 +28,10 @@ TRANSFORMERS: dict[str, type[VisitorBasedCodemodCommand] | None] = {
     "CU003": UserTypesCommand,  # user types
     "CU002": ModelsCommand,  # models
     "CU004": SettingsCommand,  # model options -> class Settings (of CU002's models)
-    "CU005": None,  # querysets and call sites
-    "CU006": None,  # exceptions (DoesNotExist in except clauses, attribute access)
-    "CU007": None,  # connection setup
-    "CU008": None,  # schema management
+    "CU005": CallsCommand,  # querysets and call sites (of converted models)
+    "CU006": ExceptionsCommand,  # exceptions (DoesNotExist in except clauses, attribute access)
+    "CU007": ConnectionCommand,  # connection setup -> init_coodie
+    "CU008": ManagementCommand,  # schema management -> Model.sync_table(), ...
 }
 assert set(TRANSFORMERS) == set(RULES), "coodie.codemods.rules is out of step with RULES"
 

@@ -54,6 +54,7 @@ class FileResult:
     old: bytes | None = field(default=None, repr=False)
     new: bytes | None = field(default=None, repr=False)
     converted: set[str] = field(default_factory=set, repr=False)  # classes converted
+    left: dict[str, str] = field(default_factory=dict, repr=False)  # classes left: why
 
     def report(self) -> dict[str, object]:
         entry: dict[str, object] = {"path": self.path, "changed": self.changed}
@@ -146,7 +147,7 @@ def process(job: Job) -> FileResult:
     except SourceParseError as exc:
         return FileResult(path, error=exc.message, line=exc.line, column=exc.column)
     if done.source is None:
-        return FileResult(path, todos=done.todos, converted=done.converted)
+        return FileResult(path, todos=done.todos, converted=done.converted, left=done.left)
     return FileResult(
         path,
         True,
@@ -155,6 +156,7 @@ def process(job: Job) -> FileResult:
         old=data,
         new=done.source,
         converted=done.converted,
+        left=done.left,
     )
 
 
@@ -235,14 +237,21 @@ def run(
             converted = {
                 f"{modules[p]}.{name}" for p, o in outcomes.items() for name in o.converted
             }
+            for p, o in outcomes.items():
+                for name, why in o.left.items():
+                    project.reasons.setdefault(f"{modules[p]}.{name}", why)
             left = {q for q in project.kinds if q not in converted} - project.failed
             if not left:
                 break
             project.failed |= left
+            # again: the modules naming a class left now (call sites rewritten for it),
+            # and those of the converted classes of its family (they stay too)
             family = {m for q in left for m in project.family(q)}
             again = project.finder(family)
-            homes = {project.classes[q].path for q in family}
+            homes = {project.classes[q].path for q in family if q in converted}
             pending = [p for p in candidates if p in homes or again(sources[p])]
+            if not pending:
+                break
             total += len(pending)
             workers.restart(project)
     for outcome in outcomes.values():

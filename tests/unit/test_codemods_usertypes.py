@@ -93,12 +93,17 @@ def test_user_types_and_their_columns_golden() -> None:
     assert upgrade_source(out) == out  # idempotent
 
 
-def test_user_types_alone_keep_the_models_as_they_are() -> None:
+def test_user_types_alone_stay_when_models_of_the_module_use_them() -> None:
     out = upgrade_source(SOURCE, ["CU003"])
-    assert "class Address(UserType):" in out and "street: Optional[str] = None" in out
-    assert "class Person(Model):" in out  # CU002 did not run
-    assert "from cassandra.cqlengine.usertype import UserType" not in out
-    assert "from coodie.sync import UserType" in out
+    # the models stay cqlengine's (CU002 did not run): so do the types they hold
+    assert "class Person(Model):" in out and "street = columns.Text()" in out
+    todos = find_todos(out)
+    assert [t[1] for t in todos] == ["CU003", "CU003"]
+    assert all("CU002 (models) was not run" in t[2] for t in todos)
+    alone = upgrade_source(SOURCE.split("class Person")[0], ["CU003"])
+    assert "class Address(UserType):" in alone and "street: Optional[str] = None" in alone
+    assert "from cassandra.cqlengine.usertype import UserType" not in alone
+    assert "from coodie.sync import UserType" in alone
 
 
 def test_models_alone_leave_user_type_columns_with_a_todo() -> None:
@@ -251,7 +256,9 @@ def test_a_failed_subclass_leaves_its_base_in_another_module(tmp_path: Path) -> 
     things = (pkg / "sub" / "things.py").read_text()
     assert "class Thing(Base):\n    name = columns.Text(" in things
     rules = sorted(Path(p).name for p, _l, _r, _w in result.todos)
-    assert rules == ["base.py", "base.py", "more.py", "things.py", "things.py"]
+    # Address stays too: Thing, left with its family, holds it
+    assert rules == ["base.py", "base.py", "base.py", "more.py", "things.py", "things.py"]
+    assert "app.more.Bad stays a cqlengine class: column x: MyColumn" in base
 
 
 def test_converted_names_follow_every_import_form(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ _UTC = dt.timezone.utc
 class Column:
     """A column of a cqlengine model; keyword arguments as cqlengine's."""
 
-    db_type: ClassVar[str | None] = None
+    db_type: str | None = None
     instance_counter: ClassVar[int] = 0
     _python_type_hashable: ClassVar[bool] = True
 
@@ -65,7 +65,7 @@ class Column:
         self.position = Column.instance_counter  # declaration order decides key order
         Column.instance_counter += 1
         if type(self).db_type is not None and "db_type" not in self.__dict__:
-            self.db_type = type(self).db_type  # type: ignore[misc]
+            self.db_type = type(self).db_type
 
     # Columns compare by declaration order, as cqlengine's do.
     def __eq__(self, other: object) -> bool:
@@ -585,7 +585,7 @@ class BaseCollectionColumn(Column):
 
     def _freeze_db_type(self) -> None:
         if not str(self.db_type).startswith("frozen"):
-            self.db_type = f"frozen<{self.db_type}>"  # type: ignore[misc]
+            self.db_type = f"frozen<{self.db_type}>"
 
     @property
     def sub_types(self) -> list[Column]:
@@ -604,7 +604,7 @@ class Tuple(BaseCollectionColumn):
         if not args:
             raise ValueError("Tuple must specify at least one inner type")
         super().__init__(args, **kwargs)
-        self.db_type = f"tuple<{', '.join(str(t.db_type) for t in self.types)}>"  # type: ignore[misc]
+        self.db_type = f"tuple<{', '.join(str(t.db_type) for t in self.types)}>"
 
     def validate(self, value: Any) -> Any:
         value = super().validate(value)
@@ -691,7 +691,7 @@ class Set(BaseContainerColumn):
         self.value_col = self.types[0]
         if not self.value_col._python_type_hashable:
             raise ValidationError("Cannot create a Set with unhashable value type (see PYTHON-494)")
-        self.db_type = f"set<{self.value_col.db_type}>"  # type: ignore[misc]
+        self.db_type = f"set<{self.value_col.db_type}>"
         self._apply_frozen()
 
     def validate(self, value: Any) -> Any:
@@ -741,7 +741,7 @@ class List(BaseContainerColumn):
     ) -> None:
         super().__init__((value_type,), frozen=frozen, default=default, **kwargs)
         self.value_col = self.types[0]
-        self.db_type = f"list<{self.value_col.db_type}>"  # type: ignore[misc]
+        self.db_type = f"list<{self.value_col.db_type}>"
         self._apply_frozen()
 
     def validate(self, value: Any) -> Any:
@@ -790,7 +790,7 @@ class Map(BaseContainerColumn):
         self.value_col = self.types[1]
         if not self.key_col._python_type_hashable:
             raise ValidationError("Cannot create a Map with unhashable key type (see PYTHON-494)")
-        self.db_type = f"map<{self.key_col.db_type}, {self.value_col.db_type}>"  # type: ignore[misc]
+        self.db_type = f"map<{self.key_col.db_type}, {self.value_col.db_type}>"
         self._apply_frozen()
 
     def validate(self, value: Any) -> Any:
@@ -839,7 +839,7 @@ class UserDefinedType(Column):
     def __init__(self, user_type: Any, **kwargs: Any) -> None:
         self.user_type = user_type
         super().__init__(**kwargs)
-        self.db_type = f"frozen<{user_type.type_name()}>"  # type: ignore[misc]
+        self.db_type = f"frozen<{user_type.type_name()}>"
 
     @property
     def sub_types(self) -> list[Column]:

@@ -222,6 +222,8 @@ CONNECTION = MappingProxyType(
         "setup": "init_coodie(hosts=..., keyspace=...)",
         "register_connection": "init_coodie(..., name=...)",
         "unregister_connection": "close_coodie(name)",
+        "set_session": "init_coodie(session=s, keyspace=s.keyspace)",
+        "default": 'init_coodie(hosts=["127.0.0.1"])',
         "get_session": "get_connection().session",
         "get_cluster": "get_connection().cluster",
     }

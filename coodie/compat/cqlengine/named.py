@@ -484,7 +484,7 @@ class _Vector(cols.Column):
     def __init__(self, dimensions: int, **options: Any) -> None:
         self.dimensions = dimensions
         super().__init__(**options)
-        self.db_type = f"vector<float, {dimensions}>"  # type: ignore[misc]
+        self.db_type = f"vector<float, {dimensions}>"
 
     def python_type(self) -> Any:
         return Annotated[list[float], markers.Vector(self.dimensions)]

@@ -21,7 +21,7 @@ class Embedding(columns.List):
     def __init__(self, dimensions: int, **kwargs: Any) -> None:
         super().__init__(columns.Float, **kwargs)
         # the shim declares db_type a ClassVar (cqlengine's is a plain class attribute)
-        self.db_type = f"vector<float, {dimensions}>"  # type: ignore[misc]
+        self.db_type = f"vector<float, {dimensions}>"
 
 
 class Profile(Model):
