@@ -1,10 +1,10 @@
 """libcst codemods that rewrite cqlengine code for coodie (``coodie-upgrade``).
 
 The rules have stable ids and titles, taken from the shim's mapping table
-(``coodie.compat.cqlengine.mapping.RULES``); this version implements CU001, the
-swap of ``cassandra.cqlengine`` imports for ``coodie.compat.cqlengine`` (what
-``coodie-upgrade --compat`` runs), CU002 (models -> ``Document`` classes) and CU004
-(model options -> ``class Settings``).  As a library::
+(``coodie.compat.cqlengine.mapping.RULES``): CU001, the swap of
+``cassandra.cqlengine`` imports for ``coodie.compat.cqlengine`` (what
+``coodie-upgrade --compat`` runs alone), then models, user types, options, call
+sites, exceptions, connection setup and schema management.  As a library::
 
     from coodie.codemods import upgrade_source
     upgrade_source(text, compat=True)        # the import swap
@@ -13,6 +13,7 @@ swap of ``cassandra.cqlengine`` imports for ``coodie.compat.cqlengine`` (what
 
     from coodie.codemods import run
     run(["src/"], ["CU001"], write=False)    # files: what would change, what fails
+    run(["src/"], IMPLEMENTED)               # the full mode over a tree, in place
 
 See docs/migration/codemods.md.
 """

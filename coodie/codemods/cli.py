@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 DESCRIPTION = """\
 Rewrite cqlengine code for coodie. With --compat, swap the cassandra.cqlengine
 imports for coodie.compat.cqlengine (step 1 of a migration: the code runs on the
-shim unchanged). Without it, the full mode runs every implemented rule (this
-version: the import swap, models and model options; --list-rules says which).
+shim unchanged). Without it, the full mode runs every rule (--list-rules): models,
+user types, options, querysets and call sites, exceptions, connection setup and
+schema management to native coodie; what cannot be rewritten faithfully stays, with
+a TODO(coodie-upgrade CUxxx) comment.
 Files are rewritten in place unless --diff or --check is given. --verify compares
 the schema (CREATE TABLE/TYPE/INDEX) each class of a changed module creates, original
 (through the shim) and rewrite, in child processes, without a database; with it,

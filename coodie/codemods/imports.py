@@ -558,8 +558,7 @@ def _drop_in(
                 if left is not None:
                     kept.append(left)
             if not kept:
-                if any(line.comment is not None for line in stmt.leading_lines):
-                    carried.extend(stmt.leading_lines)
+                carried.extend(stmt.leading_lines)
                 continue
             if len(kept) != len(stmt.body) or any(
                 a is not b for a, b in zip(kept, stmt.body, strict=True)
@@ -567,6 +566,10 @@ def _drop_in(
                 kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
                 stmt = stmt.with_changes(body=kept)
         if carried and isinstance(stmt, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            # the comments above what went stay; its blank lines only where the next
+            # statement has none of its own (the block keeps its spacing)
+            if stmt.leading_lines:
+                carried = [line for line in carried if line.comment is not None]
             stmt = stmt.with_changes(leading_lines=[*carried, *stmt.leading_lines])
             carried = []
         out.append(stmt)

@@ -574,7 +574,7 @@ class ModelsCommand(PlainCommand):
             cqlengine_name(names.qualified(base.value)) == "usertype.UserType"
             for base in node.bases
         ):
-            return None  # a user type: CU003's (not implemented yet), it runs on the shim
+            return None  # a user type: CU003's
         for stmt in node.body.body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:

@@ -15,6 +15,7 @@ from pathlib import Path
 from .engine import SourceParseError, might_need_change, upgrade_bytes
 from .project import Project, module_name
 from .project import build as build_project
+from .rules import IMPLEMENTED
 
 SKIPPED_DIRS = frozenset(
     {
@@ -185,14 +186,15 @@ def _context() -> multiprocessing.context.BaseContext:
 
 def run(
     paths: Iterable[str | Path],
-    rules: Sequence[str],
+    rules: Sequence[str] | None = None,
     *,
     excludes: Sequence[str] = (),
     jobs: int | None = None,
     write: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
-    """Rewrite (``write=True``) or just examine the files under ``paths``.
+    """Rewrite (``write=True``) or just examine the files under ``paths``, with
+    ``rules`` (ids; None: every rule, the full mode).
 
     Files are read here.  When models are converted (CU002), a first pass reads the
     modules that mention cqlengine (``project.build``: models, bases, user types across
@@ -203,6 +205,8 @@ def run(
     atomically at the end; failures (a file that does not parse, or cannot be read or
     written) are recorded and the run goes on.
     """
+    if rules is None:  # the full mode
+        rules = IMPLEMENTED
     result = RunResult()
     sources: dict[str, bytes] = {}
     for path in find_files(paths, excludes):
