@@ -52,6 +52,7 @@ from coodie.compat.cqlengine.mapping import (
     EXCEPTIONS,
     FILTER_OPERATORS,
     QUERYSET_METHODS,
+    UPDATE_KINDS,
     UPDATE_OPERATORS,
 )
 from coodie.operators import WRITE_OPTIONS, options_of
@@ -60,7 +61,7 @@ from coodie.query import QuerySetBase as QuerySet
 from .imports import PlainCommand, maybe_unused, want_import
 from .imports import dotted as dotted_node
 from .models import Unconvertible, _module_bindings, _Names, cqlengine_name, todo_comment
-from .project import converted_names, project_of
+from .project import Project, converted_names, module_project, project_of
 
 # -- the vocabulary, from the mapping table ---------------------------------------------------
 
@@ -264,10 +265,12 @@ class _Chain:
         module: cst.Module,
         *,
         queryset: bool = False,
+        columns: dict[str, set[str]] | None = None,
     ) -> None:
         self.base = base
         self.links = links
         self.module = module
+        self.columns = columns or {}  # column name -> the kinds of the models' columns
         self.on_queryset = queryset  # the receiver is a (native) queryset already
         self.head_args: list[cst.Arg] | None = None  # the leading find(...)'s arguments
         self.head_link: _Link | None = None  # the step it was written as
@@ -511,7 +514,9 @@ class _Chain:
             func=link.attribute.with_changes(value=self.base, attr=cst.Name("get"))
         )
         if plain:  # M.get(...) stays; what follows may change
-            follow = _Chain(node, rest, self.module).instance() if rest else None
+            follow = (
+                _Chain(node, rest, self.module, columns=self.columns).instance() if rest else None
+            )
             if follow is not None:
                 follow.batches[:0] = self.batches
             return follow
@@ -582,10 +587,16 @@ class _Chain:
                     raise Refused("update() with positional arguments: convert by hand")
                 key = arg.keyword.value
                 column, _, op = key.partition("__")
-                if op:
-                    if op not in UPDATE_OPERATORS:
-                        raise Refused(f"{key}=: cqlengine has no update operator __{op}")
-                    new = f"{column}__{UPDATE_OPERATORS[op]}"
+                if not op and self.columns.get(column) == {"Map"}:
+                    new = self._map_assignment(column, arg.value)
+                    arg = arg.with_changes(keyword=cst.Name(new)) if new != key else arg
+                elif op:
+                    new = self._operator(key, column, op)
+                    if new in taken:
+                        raise Refused(
+                            f"the field {new} has the name of an option of update(): pass it "
+                            f'in a dict: update({{"{new}": ...}})'
+                        )
                     arg = arg.with_changes(keyword=cst.Name(new)) if new != key else arg
                 elif key in taken:
                     raise Refused(
@@ -598,10 +609,48 @@ class _Chain:
         self.steps.append(_step(link, args=_append_args(args, options)))
         return Rewrite(_reattach(self._queryset(), rest), batches=self.batches)
 
+    def _operator(self, key: str, column: str, op: str) -> str:
+        """``col__op=`` as cqlengine reads it, by the column's class (``UPDATE_KINDS``):
+        the suffixes of its kind, and any other a plain assignment (``s__update={1}``
+        replaces a set), except on a map, where cqlengine sets each key given."""
+        kinds = self.columns.get(column, set())
+        if len(kinds) != 1:
+            raise Refused(
+                f"{key}=: cqlengine reads __{op} by the column's class, unknown here: write "
+                f"{column}__add= for a map, {column}= for a set or a list, or the "
+                "collection's own operator"
+            )
+        (kind,) = kinds
+        if op in UPDATE_KINDS.get(kind, ()):
+            return f"{column}__{UPDATE_OPERATORS[op]}"
+        if kind == "Map":
+            if op == "remove":  # pragma: no cover - remove is a Map suffix
+                return f"{column}__remove"
+            raise Refused(
+                f"{key}=: cqlengine sets each key given (a merge), and clears the map with "
+                f"{{}}: write {column}__add= to merge, or {column}= to replace"
+            )
+        return column  # cqlengine assigns: the whole value replaces the column's
+
+    def _map_assignment(self, column: str, value: cst.BaseExpression) -> str:
+        """``m={...}`` on a map: cqlengine sets each key given (a merge), ``{}`` clears it,
+        None deletes it; a value of unknown size stays, with a TODO."""
+        if isinstance(value, cst.Dict) and value.elements:
+            return f"{column}__add"
+        if (isinstance(value, cst.Dict) and not value.elements) or (
+            isinstance(value, cst.Name) and value.value == "None"
+        ):
+            return column
+        raise Refused(
+            f"{column}=: cqlengine merges a non-empty dict into the map column (it sets each "
+            f"key given) and clears it with {{}}: write {column}__add= to merge, or keep "
+            f"{column}= to replace"
+        )
+
     def _after(self, node: cst.BaseExpression, rest: list[_Link], *, instance: bool) -> Rewrite:
         """What follows a read: an instance's write options are rewritten too."""
         if instance and rest:
-            follow = _Chain(node, rest, self.module).instance()
+            follow = _Chain(node, rest, self.module, columns=self.columns).instance()
             if follow is not None:
                 follow.batches[:0] = self.batches
                 return follow
@@ -648,6 +697,9 @@ class _Chain:
             args=_append_args(call.args, options),
         )
         return Rewrite(_reattach(node, links[i + 1 :]), batches=self.batches)
+
+
+"""Update suffixes whose meaning depends on the column's class (a map's in the table)."""
 
 
 def _no_timeout(call: cst.Call) -> None:
@@ -699,6 +751,17 @@ def _one_line(text: str) -> str:
 # -- what a module knows about its names -----------------------------------------------------
 
 
+def _column_kinds(project: Project | None) -> dict[str, set[str]]:
+    """Each column name of the known models, and the classes of the columns so named."""
+    kinds: dict[str, set[str]] = {}
+    if project is not None:
+        for q, info in project.classes.items():
+            if project.kinds.get(q) == "model":
+                for column in info.columns:
+                    kinds.setdefault(column.name, set()).add(column.kind)
+    return kinds
+
+
 class _Receivers:
     """Which spellings of a module denote converted models, and which cqlengine ones
     that stay (their calls are left alone, without a TODO)."""
@@ -728,6 +791,7 @@ class _Receivers:
                 for b in bases
             ):
                 self.native.add(stmt.name.value)
+        self.columns = _column_kinds(module_project(context))
         self.aliases: list[dict[str, str]] = []  # cls/self in the methods being visited
         self._tree = context.scratch.get("ast")
         self._everywhere: dict[str, str] | None = None
@@ -905,6 +969,12 @@ class _CallsCommand(PlainCommand):
         if self._statements and self._statements[-1] is original_node:
             self._statements.pop()
             whys = self._todos.pop(id(original_node), None)
+            if isinstance(original_node, cst.SimpleStatementLine) and _has_todo(
+                original_node, self.RULE
+            ):
+                # left by an earlier run: its reason may no longer be visible (its model
+                # is native by now), so it stays as it is, for the reader of the TODO
+                return original_node
             if whys and isinstance(result, cst.FlattenSentinel) and result.nodes:
                 first, *others = result.nodes
                 result = cst.FlattenSentinel([_with_todos(first, self.RULE, whys), *others])
@@ -998,6 +1068,14 @@ class _CallsCommand(PlainCommand):
             want_import(self.context, module, name)
         for module, name in self._remove:
             maybe_unused(self.context, module, name)
+
+
+def _has_todo(node: cst.SimpleStatementLine, rule: str) -> bool:
+    mark = todo_comment(rule, "")
+    return any(
+        line.comment is not None and line.comment.value.startswith(mark)
+        for line in node.leading_lines
+    )
 
 
 def _with_todos(node: cst.CSTNode, rule: str, whys: Iterable[str]) -> cst.CSTNode:
@@ -1159,7 +1237,9 @@ class CallsCommand(_CallsCommand):
         if kind not in ("model", "queryset") or not rest:
             return None
         try:
-            result = _Chain(base, rest, self.module, queryset=kind == "queryset").model()
+            result = _Chain(
+                base, rest, self.module, queryset=kind == "queryset", columns=self.receivers.columns
+            ).model()
         except Refused:
             return None
         last = rest[-1]
@@ -1222,7 +1302,9 @@ class CallsCommand(_CallsCommand):
     def _rewrite(
         self, updated: cst.BaseExpression, base: cst.BaseExpression, links: list[_Link], kind: str
     ) -> cst.BaseExpression:
-        chain = _Chain(base, links, self.module, queryset=kind == "queryset")
+        chain = _Chain(
+            base, links, self.module, queryset=kind == "queryset", columns=self.receivers.columns
+        )
         try:
             result = chain.instance() if kind == "instance" else chain.model()
         except Refused as why:
@@ -1334,7 +1416,7 @@ class CallsCommand(_CallsCommand):
         spelled = _one_line(self.module.code_for_node(receiver))
         suggestion = ""
         try:
-            chain = _Chain(receiver, links[at:], self.module)
+            chain = _Chain(receiver, links[at:], self.module, columns=self.receivers.columns)
             result = chain.model() if kind == "model" else chain.instance()
         except Refused as why:
             result, suggestion = None, f" ({why})"
@@ -1735,6 +1817,7 @@ class ExceptionsCommand(_CallsCommand):
         self._broad: dict[int, str] = {}  # handler -> the other models it now catches
         self._imported: set[str] = set()  # local names of cqlengine's exceptions
         self._same: set[str] = set()  # those coodie names alike (ValidationError)
+        self._lwt: list[str | None] = []  # per handler visited: its LWTException's name
 
     @staticmethod
     def applies(tree: ast.Module) -> bool:
@@ -1782,6 +1865,8 @@ class ExceptionsCommand(_CallsCommand):
         self, original_node: cst.ExceptHandler, updated_node: cst.ExceptHandler
     ) -> cst.ExceptHandler:
         """``except (A.DoesNotExist, B.DoesNotExist)`` -> ``except DocumentNotFound``."""
+        if self._lwt:
+            self._lwt.pop()
         caught = updated_node.type
         if not isinstance(caught, cst.Tuple):
             return updated_node
@@ -1866,6 +1951,16 @@ class ExceptionsCommand(_CallsCommand):
         return found
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> bool:
+        # ``except LWTException as e``: cqlengine's ``e.existing`` is the row (a dict),
+        # coodie's ``existing`` a document and ``row`` the dict
+        bound = node.name.name if node.name is not None else None
+        lwt = (
+            self._generic
+            and node.type is not None
+            and isinstance(bound, cst.Name)
+            and any(self._generic_name(e) == "LWTException" for e in _caught(node.type))
+        )
+        self._lwt.append(bound.value if lwt and isinstance(bound, cst.Name) else None)
         if id(node) in self._broad:
             self._todos.setdefault(id(node), []).append(
                 f"coodie raises DocumentNotFound for every model: this handler now also "
@@ -1917,6 +2012,15 @@ class ExceptionsCommand(_CallsCommand):
     ) -> cst.BaseExpression:
         if id(original_node) in self._skip:
             return updated_node
+        if (
+            self._lwt
+            and self._lwt[-1] is not None
+            and original_node.attr.value == "existing"
+            and isinstance(original_node.value, cst.Name)
+            and original_node.value.value == self._lwt[-1]
+        ):
+            self.rewrites += 1
+            return updated_node.with_changes(attr=cst.Name("row"))
         found = self._per_model(original_node)
         if found is not None:
             return self._replace(updated_node, found[0])

@@ -1138,6 +1138,10 @@ class ModelsCommand(PlainCommand):
         elif default is None and factory is None and not required:
             nullable = True
             default = "None"
+        elif not required and column.empty is None and column.kind != "Counter":
+            # a default fills new rows only: a cell may still be null (a row from before
+            # the column, an update to None), and cqlengine reads it as None
+            nullable = True
         core = column.type_source
         if nullable:
             core = f"{names.spell('typing', 'Optional')}[{core}]"

@@ -54,6 +54,7 @@ class ColumnInfo:
     name: str
     primary: bool
     partition: bool
+    kind: str = ""  # the column class's name (``Map``, ``Set``, ``Text``...)
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,8 @@ def _body(
                 uses.append(_qualified(inner.args[0], imported, local, module))
         flags = {k.arg: _truthy(k.value) for k in value.keywords if k.arg}
         partition = flags.get("partition_key", False)
-        columns.append(ColumnInfo(name, flags.get("primary_key", False) or partition, partition))
+        primary = flags.get("primary_key", False) or partition
+        columns.append(ColumnInfo(name, primary, partition, kind.rpartition(".")[2]))
     return columns, options, uses
 
 

@@ -112,11 +112,21 @@ def _skipped_dir(path: Path, excludes: Sequence[str]) -> bool:
 
 def find_files(paths: Iterable[str | Path], excludes: Sequence[str] = ()) -> Iterator[Path]:
     """The ``.py`` files under ``paths``, sorted per folder. A file named directly is
-    taken whatever its suffix (pre-commit names files), unless it is excluded."""
+    taken whatever its suffix (pre-commit names files), unless it is excluded.  A file
+    reached twice (a symbolic link to another file of the run) is taken once."""
+    seen: set[str] = set()
+
+    def first(path: Path) -> bool:
+        real = os.path.realpath(path)
+        if real in seen:
+            return False
+        seen.add(real)
+        return True
+
     for given in paths:
         root = Path(given)
         if not root.is_dir():
-            if not _excluded(root, excludes):
+            if not _excluded(root, excludes) and first(root):
                 yield root
             continue
         for folder, dirs, files in os.walk(root):
@@ -124,7 +134,7 @@ def find_files(paths: Iterable[str | Path], excludes: Sequence[str] = ()) -> Ite
             dirs[:] = sorted(d for d in dirs if not _skipped_dir(here / d, excludes))
             for name in sorted(files):
                 path = here / name
-                if name.endswith(".py") and not _excluded(path, excludes):
+                if name.endswith(".py") and not _excluded(path, excludes) and first(path):
                     yield path
 
 
@@ -163,7 +173,9 @@ def process(job: Job) -> FileResult:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename it over ``path``:
-    a reader sees the old file or the new one, never half of one."""
+    a reader sees the old file or the new one, never half of one.  A symbolic link is
+    written through (its target is replaced; the link stays a link)."""
+    path = Path(os.path.realpath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".coodie-upgrade", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:

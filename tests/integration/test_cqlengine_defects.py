@@ -199,3 +199,35 @@ def test_a_connection_registered_twice_is_replaced(engines: Any) -> None:
         return "ok"
 
     assert both(engines, scenario) == {"ref": "ok", "shim": "ok"}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"tags__update": {"y"}},  # not a set's suffix: cqlengine assigns
+        {"tags__append": {"y"}},
+        {"tags__add": {"y"}},
+        {"tags__remove": {"a"}},
+        {"scores": {"z": 5}},  # a blind map update sets each key given: a merge
+        {"scores__other": {"z": 5}},
+        {"scores": {}},  # clears it
+        {"scores__update": {"a": None}},
+        {"scores__remove": {"a"}},
+        {"name__whatever": "w"},  # a plain column: assigned
+    ],
+    ids=lambda c: next(iter(c)),
+)
+def test_queryset_update_suffixes_by_the_columns_kind(
+    engines: Any, change: dict[str, Any]
+) -> None:
+    """cqlengine reads a ``col__op`` suffix by the column's class: a set's add/remove,
+    a map's update/remove, and anything else an assignment (a merge on a map)."""
+
+    def scenario(m: Any, cq: Any) -> Any:
+        m.Profile.create(id=40, name="n", tags={"a", "b"}, scores={"a": 1, "b": 2})
+        m.Profile.objects(id=40).update(**change)
+        row = m.Profile.get(id=40)
+        return row.name, sorted(row.tags or ()), dict(row.scores or {})
+
+    seen = both(engines, scenario)
+    assert seen["shim"] == seen["ref"]

@@ -149,11 +149,12 @@ GOLDEN = {
     ),
     "update through a queryset, with a ttl and an operator": (
         "Run.objects(build=b, n=1).ttl(60).update(status='x', tags__update={'a'})\n",
-        "Run.find(build=b, n=1).update(status='x', tags__add={'a'}, ttl=60)\n",
+        # tags is a set: cqlengine's __update replaces it (a map's merges)
+        "Run.find(build=b, n=1).update(status='x', tags={'a'}, ttl=60)\n",
     ),
-    "update operator discard": (
+    "update operator discard": (  # not cqlengine's: on a set, it assigns
         "Run.objects(build=b, n=1).update(tags__discard={'a'})\n",
-        "Run.find(build=b, n=1).update(tags__remove={'a'})\n",
+        "Run.find(build=b, n=1).update(tags={'a'})\n",
     ),
     "iff(...).delete()": (
         "Run.objects(build=b, n=1).iff(status='done').delete()\n",
@@ -258,7 +259,7 @@ def test_imports_added_and_removed() -> None:
     assert "cqlengine" not in out
     assert out.endswith(
         "try:\n    Run.get(build=b, n=1)\nexcept (DocumentNotFound, MultipleDocumentsFound):\n"
-        "    pass\nexcept LWTFailed as e:\n    print(e.existing)\nexcept ValidationError:\n"
+        "    pass\nexcept LWTFailed as e:\n    print(e.row)\nexcept ValidationError:\n"
         "    pass\n"
         "with BatchQuery() as batch:\n    Run(build=b, n=1).save(batch=batch)\n"
     )

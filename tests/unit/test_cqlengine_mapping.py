@@ -74,6 +74,8 @@ def _shim_used(table: str, key: str) -> bool:
         return key == "contains_key" or key.upper() in BaseWhereOperator.opmap
     if table == "UPDATE_OPERATORS":
         return key in mapping.UPDATE_OPERATORS  # read by ModelQuerySet.update (below)
+    if table == "UPDATE_KINDS":
+        return isinstance(getattr(columns, key, None), type)  # a collection column class
     if table == "QUERYSET_METHODS":
         classes = (*query.ModelQuerySet.__mro__, *models.BaseModel.__mro__)
         return any(key in vars(c) for c in classes)
@@ -110,7 +112,8 @@ def test_each_entry_is_used_by_the_shim_or_the_codemod(table: str, key: str) -> 
 def test_the_update_operators_are_read_by_the_queryset() -> None:
     from coodie.compat.cqlengine import query
 
-    assert "UPDATE_OPERATORS.get(op)" in Path(query.__file__).read_text()
+    source = Path(query.__file__).read_text()
+    assert "UPDATE_OPERATORS[op]" in source and "UPDATE_KINDS.items()" in source
 
 
 def test_migration_hints_name_the_rules(tmp_path: Path) -> None:

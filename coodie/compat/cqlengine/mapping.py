@@ -150,15 +150,20 @@ FILTER_OPERATORS = MappingProxyType(
 
 UPDATE_OPERATORS = MappingProxyType(
     {
-        "append": "append",
-        "prepend": "prepend",
-        "add": "add",
-        "remove": "remove",
+        "append": "append",  # List
+        "prepend": "prepend",  # List
+        "add": "add",  # Set
+        "remove": "remove",  # Set: elements; Map: keys (given as a set)
         "update": "add",  # Map: add or replace entries
-        "discard": "remove",  # Map: remove keys (given as a set)
     }
 )
-"""cqlengine's ``col__op=`` update suffixes -> coodie's (``coodie.operators.ASSIGNMENTS``)."""
+"""cqlengine's ``col__op=`` update suffixes -> coodie's (``coodie.operators.ASSIGNMENTS``),
+each for the collection kind noted.  cqlengine reads any other suffix (or one of another
+kind's) as a plain assignment: ``set__update={...}`` replaces the set."""
+UPDATE_KINDS = MappingProxyType(
+    {"List": ("append", "prepend"), "Set": ("add", "remove"), "Map": ("update", "remove")}
+)
+"""The suffixes each collection kind applies; for the others cqlengine assigns."""
 
 QUERYSET_METHODS = MappingProxyType(
     {
@@ -277,6 +282,7 @@ __all__ = [
     "MODEL_OPTIONS",
     "QUERYSET_METHODS",
     "RULES",
+    "UPDATE_KINDS",
     "UPDATE_OPERATORS",
     "ColumnOption",
     "ColumnType",

@@ -39,7 +39,7 @@ from .errors import (
     ValidationError,
 )
 from .functions import MaxTimeUUID, MinTimeUUID
-from .mapping import FILTER_OPERATORS, UPDATE_OPERATORS
+from .mapping import FILTER_OPERATORS, UPDATE_KINDS, UPDATE_OPERATORS
 from .operators import BaseWhereOperator, EqualsOperator
 from .runner import arun, run
 from .statements import (
@@ -823,6 +823,8 @@ class ModelQuerySet:
         run(self._delete_op(), self._timeout)
 
     def _update_op(self, values: dict[str, Any]) -> Operation[None]:
+        """cqlengine's blind update: ``col__op=`` by the column's kind (UPDATE_KINDS),
+        any other suffix a plain assignment, as cqlengine's statement builder reads it."""
         changes: dict[str, Any] = {}
         for key, value in values.items():
             name, _, op = key.partition("__")
@@ -833,11 +835,18 @@ class ModelQuerySet:
                 raise ValidationError(
                     f"Cannot apply update to primary key '{name}' for {self.model.__name__}"
                 )
+            if (
+                isinstance(column, cols.Map)
+                and op != "remove"
+                and isinstance(value, dict)
+                and value
+            ):
+                op = "update"  # cqlengine sets each key given: a blind map update merges
+            elif op and op not in _applies(column):
+                op = ""  # cqlengine assigns: set__update={...} replaces the set
             if op:
-                core_op = UPDATE_OPERATORS.get(op)
-                if core_op is None:
-                    raise ValidationError(f"Unknown update operator: {op}")
-                if op == "discard" or (op == "remove" and isinstance(column, cols.Map)):
+                core_op = UPDATE_OPERATORS[op]
+                if op == "remove" and isinstance(column, cols.Map):
                     if not isinstance(value, (set, frozenset)):
                         raise ValidationError(
                             f"{self.model.__name__}.{name}__{op} takes a set of map keys, "
@@ -1223,3 +1232,11 @@ __all__ = [
     "QueryException",
     "ResultObject",
 ]
+
+
+def _applies(column: Any) -> tuple[str, ...]:
+    """The update suffixes of a column's collection kind (none for other columns)."""
+    for kind, suffixes in UPDATE_KINDS.items():
+        if isinstance(column, getattr(cols, kind)):
+            return suffixes
+    return ()
