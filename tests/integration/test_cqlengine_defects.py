@@ -217,9 +217,7 @@ def test_a_connection_registered_twice_is_replaced(engines: Any) -> None:
     ],
     ids=lambda c: next(iter(c)),
 )
-def test_queryset_update_suffixes_by_the_columns_kind(
-    engines: Any, change: dict[str, Any]
-) -> None:
+def test_queryset_update_suffixes_by_the_columns_kind(engines: Any, change: dict[str, Any]) -> None:
     """cqlengine reads a ``col__op`` suffix by the column's class: a set's add/remove,
     a map's update/remove, and anything else an assignment (a merge on a map)."""
 

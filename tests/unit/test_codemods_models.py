@@ -64,7 +64,9 @@ FIELDS = {
     "columns.Text(db_field='from')": "x: Annotated[Optional[str], DbName('from')] = None",
     'columns.Text(db_field="X")': 'x: Annotated[Optional[str], DbName("X")] = None',
     "columns.Text(max_length=5)": "x: Optional[str] = Field(default=None, max_length=5)",
-    "columns.Text(min_length=1, default='ab')": "x: Optional[str] = Field(default='ab', min_length=1)",
+    "columns.Text(min_length=1, default='ab')": (
+        "x: Optional[str] = Field(default='ab', min_length=1)"
+    ),
     "columns.List(columns.Text)": "x: list[str] = Field(default_factory=list)",
     "columns.List(value_type=columns.UUID, default=[])": (
         "x: list[UUID] = Field(default_factory=list)"
@@ -389,8 +391,9 @@ def test_walkthrough_models_come_out_as_the_walkthrough_says() -> None:
     assert differ == WALKTHROUGH_LIBERTIES
     for key in differ:  # the rewrite: the same type, nullable (or a required key)
         if key in DEFAULTED_BUT_NULLABLE:  # the same default, the type Optional
-            assert "Optional[" in ours[key] and ours[key].split("=", 1)[1] == (
-                theirs[key].split("=", 1)[1]
+            assert (
+                "Optional[" in ours[key]
+                and ours[key].split("=", 1)[1] == (theirs[key].split("=", 1)[1])
             )
             continue
         assert ours[key].endswith("= None") or ours[key].startswith("posted_at")
@@ -505,7 +508,10 @@ def test_direct_column_imports_and_module_imports() -> None:
     )
     out = upgrade_source(source)
     assert "    id: Annotated[uuid.UUID, PrimaryKey()]\n" in out  # UUID is taken: uuid.UUID
-    assert "    at: Optional[datetime.datetime] = Field(default_factory=datetime.datetime.utcnow)\n" in out
+    assert (
+        "    at: Optional[datetime.datetime] = Field(default_factory=datetime.datetime.utcnow)\n"
+        in out
+    )
     assert "cqlengine" not in out
     clash = source.replace("import uuid\n", "")
     out = upgrade_source(clash)

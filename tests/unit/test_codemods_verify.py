@@ -89,7 +89,9 @@ def test_a_wrong_rewrite_is_reported_per_class(tmp_path: Path) -> None:
             "username: Optional[str] = None",
         )
         .replace("    full_name: Optional[str] = None", "    fullname: Optional[str] = None")
-        .replace("heartbeat: Optional[int] = 0", "heartbeat: Annotated[Optional[int], BigInt()] = 0")
+        .replace(
+            "heartbeat: Optional[int] = 0", "heartbeat: Annotated[Optional[int], BigInt()] = 0"
+        )
         .replace(
             'name = "argus_event"\n        keyspace = "argus"',
             'name = "argus_event"\n        keyspace = "events"',
