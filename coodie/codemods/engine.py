@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import AnyStr
 
 import libcst as cst
 from libcst.codemod import CodemodContext
+from libcst.helpers import get_full_name_for_node
 from libcst.metadata import MetadataWrapper
 
 from coodie.compat.cqlengine.mapping import RULES
 
-from .imports import finish_imports
+from .imports import finish_imports, maybe_unused
 from .models import find_todos
 from .project import CONVERTED, CONVERTED_TYPES, LEFT, PROJECT, Project, scan
 from .rules import TRANSFORMERS, select
@@ -193,8 +194,50 @@ def _apply(
         if count:
             rewrites[rule] = count
     if rewrites:  # the imports the rules asked for, added and dropped once for all
-        tree = finish_imports(CodemodContext(scratch=shared), tree)
+        context = CodemodContext(scratch=shared)
+        if set(rewrites) - {"CU001"} and python_tree is not None:
+            # code was converted: the cqlengine imports it used and no longer uses go
+            before = {n.id for n in ast.walk(python_tree) if isinstance(n, ast.Name)}
+            for module, name, local in _cqlengine_imports(tree):
+                if local in before:
+                    maybe_unused(context, module, name)
+        tree = finish_imports(context, tree)
     return tree, rewrites, shared
+
+
+def _cqlengine_imports(tree: cst.Module) -> Iterator[tuple[str, str, str]]:
+    """The module's top-level imports of cqlengine (either spelling), as candidates of
+    ``maybe_unused`` (``(module, name)`` or ``(module, "")``) with the name they bind."""
+    for stmt in tree.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    full = get_full_name_for_node(alias.name) or ""
+                    if _is_cqlengine(full):
+                        local = alias.asname.name if alias.asname else None
+                        bound = get_full_name_for_node(local) if local else full.split(".")[0]
+                        yield full, "", bound or ""
+            elif (
+                isinstance(small, cst.ImportFrom)
+                and not small.relative
+                and small.module is not None
+                and not isinstance(small.names, cst.ImportStar)
+            ):
+                module = get_full_name_for_node(small.module) or ""
+                for alias in small.names:
+                    name = get_full_name_for_node(alias.name) or ""
+                    if _is_cqlengine(f"{module}.{name}"):
+                        local = alias.asname.name if alias.asname else None
+                        yield module, name, (get_full_name_for_node(local) if local else name) or ""
+
+
+def _is_cqlengine(dotted: str) -> bool:
+    return any(
+        dotted == root or dotted.startswith(root + ".")
+        for root in ("cassandra.cqlengine", "coodie.compat.cqlengine")
+    )
 
 
 def _names(shared: dict[str, object], key: str) -> set[str]:

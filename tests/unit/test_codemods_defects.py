@@ -90,3 +90,16 @@ def test_blind_map_update_merges_as_cqlengine_does() -> None:
     assert unknown.startswith("# TODO(coodie-upgrade CU005): attrs=: cqlengine merges")
     appended = _body("Thing.objects(part='a', n=1).update(tags__append={'x'})\n")
     assert "update(tags={'x'})" in appended  # not a set's suffix: cqlengine assigns
+
+
+def test_cqlengine_imports_the_conversion_left_unused_go_and_others_stay() -> None:
+    source = (
+        "from cassandra import cqlengine\n"
+        "from cassandra.cqlengine.query import BatchQuery\n"  # unused before: stays
+        "from cassandra.cqlengine.models import Model\n\n\n"
+        "class A(Model):\n    id = cqlengine.columns.UUID(primary_key=True)\n"
+    )
+    out = upgrade_source(source)
+    assert "import cqlengine" not in out  # used by the columns only: gone with them
+    assert "from coodie.compat.cqlengine.query import BatchQuery\n" in out
+    assert "class A(Document):" in out and upgrade_source(out) == out
