@@ -613,6 +613,11 @@ class _Chain:
         """``col__op=`` as cqlengine reads it, by the column's class (``UPDATE_KINDS``):
         the suffixes of its kind, and any other a plain assignment (``s__update={1}``
         replaces a set), except on a map, where cqlengine sets each key given."""
+        if op not in UPDATE_OPERATORS:
+            raise Refused(
+                f"{key}=: cqlengine has no update operator __{op} (it assigns the value): "
+                f"write {column}= to assign, or the collection's operator you meant"
+            )
         kinds = self.columns.get(column, set())
         if len(kinds) != 1:
             raise Refused(

@@ -209,11 +209,12 @@ def test_a_connection_registered_twice_is_replaced(engines: Any) -> None:
         {"tags__add": {"y"}},
         {"tags__remove": {"a"}},
         {"scores": {"z": 5}},  # a blind map update sets each key given: a merge
-        {"scores__other": {"z": 5}},
+        {"scores__append": {"z": 5}},  # a list's operator on a map: a merge too
         {"scores": {}},  # clears it
         {"scores__update": {"a": None}},
         {"scores__remove": {"a"}},
-        {"name__whatever": "w"},  # a plain column: assigned
+        {"name__add": "w"},  # a plain column: assigned
+        {"tags__prepend": {"y"}},
     ],
     ids=lambda c: next(iter(c)),
 )

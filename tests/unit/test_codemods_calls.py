@@ -152,9 +152,12 @@ GOLDEN = {
         # tags is a set: cqlengine's __update replaces it (a map's merges)
         "Run.find(build=b, n=1).update(status='x', tags={'a'}, ttl=60)\n",
     ),
-    "update operator discard": (  # not cqlengine's: on a set, it assigns
+    "update operator discard": (  # not cqlengine's: it assigns, but what was meant?
         "Run.objects(build=b, n=1).update(tags__discard={'a'})\n",
-        "Run.find(build=b, n=1).update(tags={'a'})\n",
+        "# TODO(coodie-upgrade CU005): tags__discard=: cqlengine has no update operator "
+        "__discard (it assigns the value): write tags= to assign, or the collection's "
+        "operator you meant\n"
+        "Run.objects(build=b, n=1).update(tags__discard={'a'})\n",
     ),
     "iff(...).delete()": (
         "Run.objects(build=b, n=1).iff(status='done').delete()\n",

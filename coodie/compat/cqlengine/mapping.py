@@ -158,8 +158,9 @@ UPDATE_OPERATORS = MappingProxyType(
     }
 )
 """cqlengine's ``col__op=`` update suffixes -> coodie's (``coodie.operators.ASSIGNMENTS``),
-each for the collection kind noted.  cqlengine reads any other suffix (or one of another
-kind's) as a plain assignment: ``set__update={...}`` replaces the set."""
+each for the collection kind noted.  cqlengine reads an operator of another kind as a
+plain assignment (``set__update={...}`` replaces the set; on a map, it sets each key
+given); the shim refuses a suffix that is none of these (cqlengine assigns it too)."""
 UPDATE_KINDS = MappingProxyType(
     {"List": ("append", "prepend"), "Set": ("add", "remove"), "Map": ("update", "remove")}
 )

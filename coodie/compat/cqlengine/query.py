@@ -823,8 +823,9 @@ class ModelQuerySet:
         run(self._delete_op(), self._timeout)
 
     def _update_op(self, values: dict[str, Any]) -> Operation[None]:
-        """cqlengine's blind update: ``col__op=`` by the column's kind (UPDATE_KINDS),
-        any other suffix a plain assignment, as cqlengine's statement builder reads it."""
+        """cqlengine's blind update: ``col__op=`` by the column's kind (UPDATE_KINDS), an
+        operator of another kind a plain assignment (a merge on a map), as cqlengine's
+        statement builder reads it; a suffix that is no operator at all is refused."""
         changes: dict[str, Any] = {}
         for key, value in values.items():
             name, _, op = key.partition("__")
@@ -835,6 +836,8 @@ class ModelQuerySet:
                 raise ValidationError(
                     f"Cannot apply update to primary key '{name}' for {self.model.__name__}"
                 )
+            if op and op not in UPDATE_OPERATORS:
+                raise ValidationError(f"Unknown update operator: {op}")  # a typo, say
             if (
                 isinstance(column, cols.Map)
                 and op != "remove"
