@@ -840,7 +840,11 @@ class ModelsCommand(PlainCommand):
         if isinstance(small, cst.Expr | cst.Pass):
             return None  # a docstring, pass
         if isinstance(small, cst.AnnAssign):
-            raise Unconvertible("an annotated class attribute in a cqlengine model")
+            raise Unconvertible(
+                "an annotated class attribute in a cqlengine model: in a Document every "
+                "annotation is a field; annotate it ClassVar[...] (not stored) or move it out "
+                "of the class, then run again"
+            )
         if not isinstance(small, cst.Assign):
             return None
         if len(small.targets) != 1 or not isinstance(small.targets[0].target, cst.Name):
@@ -866,6 +870,13 @@ class ModelsCommand(PlainCommand):
                 "only (annotate it, or make it a ClassVar)"
             )
         kind = cqlengine_name(names.qualified(value.func))
+        if kind is None and _star_columns(self._mod):
+            raise Unconvertible(
+                f"column {name}: {self._src(value.func)} comes from a star import of "
+                "cqlengine's columns, which names cannot be followed through: import the "
+                "column classes by name (or `from cassandra.cqlengine import columns`) and "
+                "run again"
+            )
         if kind is None or not kind.startswith("columns."):
             raise Unconvertible(
                 f"column {name}: {self._src(value.func)} is not a cqlengine column class (a "
@@ -1407,6 +1418,22 @@ def _keys(columns: list[_Column]) -> tuple[list[_Column], list[_Column]]:
     if not partition and primary:
         partition = [primary[0]]
     return partition, [c for c in primary if c not in partition]
+
+
+def _star_columns(module: cst.Module) -> bool:
+    """Does the module ``from <cqlengine>.columns import *``?"""
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if (
+                    isinstance(small, cst.ImportFrom)
+                    and isinstance(small.names, cst.ImportStar)
+                    and small.module is not None
+                    and cqlengine_name((get_full_name_for_node(small.module) or "") + ".x")
+                    == "columns.x"
+                ):
+                    return True
+    return False
 
 
 def _roles(columns: list[_Column]) -> dict[str, tuple[str, int] | None]:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from coodie.codemods import upgrade_source
+from coodie.codemods.models import find_todos
 from coodie.codemods.runner import run
 
 MODELS = """\
@@ -103,3 +104,20 @@ def test_cqlengine_imports_the_conversion_left_unused_go_and_others_stay() -> No
     assert "import cqlengine" not in out  # used by the columns only: gone with them
     assert "from coodie.compat.cqlengine.query import BatchQuery\n" in out
     assert "class A(Document):" in out and upgrade_source(out) == out
+
+
+def test_todos_of_star_imports_and_annotated_attributes_say_what_to_do() -> None:
+    star = upgrade_source(
+        "from cassandra.cqlengine.columns import *\n"
+        "from cassandra.cqlengine.models import Model\n\n\n"
+        "class A(Model):\n    id = Integer(primary_key=True)\n"
+    )
+    (todo,) = find_todos(star)
+    assert "star import of cqlengine's columns" in todo[2] and "by name" in todo[2]
+    annotated = upgrade_source(
+        "from cassandra.cqlengine import columns\n"
+        "from cassandra.cqlengine.models import Model\n\n\n"
+        "class A(Model):\n    limit: int = 3\n    id = columns.Integer(primary_key=True)\n"
+    )
+    (todo,) = find_todos(annotated)
+    assert "ClassVar[...]" in todo[2]
