@@ -118,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
         chosen, pending = catalogue.select(only, skip, compat=args.compat)
     except ValueError as exc:
         return usage_error(str(exc))
+    for rule, lacking in catalogue.missing_needs(chosen).items():
+        return usage_error(
+            f"{rule} needs {', '.join(lacking)} in the same run (a converted model's "
+            "options, call sites, exceptions and schema calls must be converted with it): "
+            f"add them, or skip {rule}"
+        )
 
     say = (lambda text: None) if args.quiet else (lambda text: sys.stderr.write(text + "\n"))
     if pending and only is not None:
@@ -126,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         say(
             f"coodie-upgrade: this version implements {', '.join(chosen) or 'no rule'} of "
             "the full mode (the others come later: see --list-rules)"
+        )
+    if not args.compat and any(Path(p).is_file() for p in args.paths):
+        say(
+            "coodie-upgrade: the full mode reads only the files given: callers of their "
+            "models in other files are not seen; give it the whole tree (a folder)"
         )
     dry = args.diff or args.check
     progress = Progress(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
@@ -161,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     verb = "rewrote" if written else "would rewrite"
     for changed in result.changed:
         rules_used = ", ".join(f"{r} x{n}" for r, n in sorted(changed.rewrites.items()))
-        say(f"{verb} {changed.path} ({rules_used})")
+        say(f"{verb} {changed.path} ({rules_used or 'TODO comments only'})")
         if args.diff:
             sys.stdout.writelines(_diff(changed.path, changed.old or b"", changed.new or b""))
     for path, line, rule, why in result.todos:
@@ -232,18 +243,38 @@ def _write(result: RunResult) -> None:
 def _diff(path: str, old: bytes, new: bytes) -> list[str]:
     before = old.decode("utf-8", "replace").splitlines(keepends=True)
     after = new.decode("utf-8", "replace").splitlines(keepends=True)
-    lines = list(difflib.unified_diff(before, after, f"a/{path}", f"b/{path}"))
+    sep = "" if path.startswith("/") else "/"
+    lines = list(difflib.unified_diff(before, after, f"a{sep}{path}", f"b{sep}{path}"))
     return [line if line.endswith("\n") else line + "\n" for line in lines]
 
 
 def _summary(result: RunResult, dry: bool) -> str:
     changed = len(result.changed)
-    return (
+    text = (
         f"coodie-upgrade: {result.scanned} file{'s' if result.scanned != 1 else ''} scanned "
-        f"({result.candidates} mention cqlengine), "
+        f"({result.candidates} read), "
         f"{changed} {'would change' if dry else 'changed'}, {len(result.failed)} failed, "
         f"{len(result.todos)} TODO{'s' if len(result.todos) != 1 else ''} left"
     )
+    totals: dict[str, int] = {}
+    for file in result.changed:
+        for rule, count in file.rewrites.items():
+            totals[rule] = totals.get(rule, 0) + count
+    done = [f"{_DONE[r]} {totals[r]}" for r in _DONE if totals.get(r)]
+    return text + (f"; {', '.join(done)}" if done else "")
+
+
+_DONE = {
+    "CU001": "imports",
+    "CU002": "models converted",
+    "CU003": "user types converted",
+    "CU004": "Settings written",
+    "CU005": "call sites rewritten",
+    "CU006": "exceptions rewritten",
+    "CU007": "connection calls rewritten",
+    "CU008": "schema calls rewritten",
+}
+"""How the summary names what each rule's ``rewrites`` counted."""
 
 
 def _write_report(

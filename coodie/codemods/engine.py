@@ -112,8 +112,16 @@ def _upgrade(
     python_tree: ast.Module | None
     try:
         python_tree = ast.parse(source, filename)
-    except (SyntaxError, ValueError):
+    except (RecursionError, MemoryError):
+        # too deep for CPython's parser: libcst's native parser would overflow its stack
+        # (and kill the process), so the module is reported here
+        raise SourceParseError("too deeply nested for the parser", 1, 1) from None
+    except SyntaxError as exc:
+        if "too many nested" in (exc.msg or ""):
+            raise SourceParseError(exc.msg, exc.lineno or 1, exc.offset or 1) from None
         python_tree = None  # Python 2, say, or syntax newer than this Python: libcst says
+    except ValueError:
+        python_tree = None  # null bytes: libcst says
     if python_tree is not None:
         order = [r for r in order if _applies(r, python_tree)]
         if not order:
@@ -122,6 +130,11 @@ def _upgrade(
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         raise _parse_error(source, exc, filename) from None
+    except (SyntaxError, UnicodeError, LookupError) as exc:  # bad bytes, unknown coding
+        line = getattr(exc, "lineno", None) or 1
+        raise SourceParseError(f"cannot be read as Python: {exc}", line, 1) from None
+    except (RecursionError, MemoryError):
+        raise SourceParseError("too deeply nested for the parser", 1, 1) from None
     if python_tree is not None:  # this module's own classes, for a lone module too
         module = module or LONE
         project = project.copy() if project is not None else Project()

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -72,13 +72,18 @@ class Scan:
 def scan(tree: ast.Module) -> Scan:
     found = Scan()
     names = chains = 0
+    top = {id(stmt) for stmt in tree.body}  # a binding for the module's own uses
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if swap_module(alias.name):
                     found.needed = True
                     found.plain_cqlengine_import |= alias.asname is None
-                elif alias.asname is None and alias.name.split(".")[0] == "cassandra":
+                elif (
+                    alias.asname is None
+                    and alias.name.split(".")[0] == "cassandra"
+                    and id(node) in top
+                ):
                     found.other_binding = True
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             if swap_module(node.module) or (
@@ -614,15 +619,3 @@ def _local_name(alias: cst.ImportAlias) -> str:
     if alias.asname is not None:
         return get_full_name_for_node(alias.asname.name) or ""
     return (get_full_name_for_node(alias.name) or "").split(".")[0]
-
-
-def fix_imports(
-    context: CodemodContext,
-    tree: cst.Module,
-    add: Iterable[tuple[str, str]] = (),
-    drop: Iterable[tuple[str, str]] = (),
-) -> cst.Module:
-    """Add ``add`` and drop the unused of ``drop`` now (rules use :func:`want_import`
-    and :func:`maybe_unused`, done once for all rules by the engine)."""
-    tree = add_imports(tree, list(dict.fromkeys(add)))
-    return drop_unused(tree, set(drop))

@@ -35,7 +35,6 @@ from typing import Any
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
 
 from coodie import fields as markers
@@ -48,7 +47,7 @@ from coodie.compat.cqlengine.mapping import (
 )
 from coodie.schema import snake_case
 
-from .imports import PlainCommand, PlainTransformer, maybe_unused, want_import
+from .imports import PlainCommand, maybe_unused, want_import
 from .project import (
     CONVERTED,
     CONVERTED_TYPES,
@@ -379,14 +378,6 @@ def _constant_expression(source: str) -> tuple[bool, bool]:
     return True, any(isinstance(n, ast.List | ast.Set | ast.Dict) for n in nodes)
 
 
-class _AddImports(AddImportsVisitor, PlainTransformer):
-    pass
-
-
-class _RemoveImports(RemoveImportsVisitor, PlainTransformer):
-    pass
-
-
 class ModelsCommand(PlainCommand):
     """CU002 (see the module's docstring); ``rewrites`` counts the models converted."""
 
@@ -635,12 +626,6 @@ class ModelsCommand(PlainCommand):
             column = self._statement(stmt)
             if column is not None:
                 own.append(column)
-        if base_left:  # said after the class's own reasons, which come first
-            project = module_project(self.context)
-            why = (project.why_left(str(parent)) if project else None) or "see the TODO there"
-            raise Derived(
-                f"its base {parent} stays a cqlengine model ({why}): convert them together, by hand"
-            )
         taken = {c.name for c in inherited} & {c.name for c in own}
         if taken:
             raise Unconvertible(
@@ -664,6 +649,12 @@ class ModelsCommand(PlainCommand):
         for column in own:
             lines[id(column.statement)] = self._field(column, partition, clustering)
         body = [lines.get(id(s), s) for s in node.body.body]
+        if base_left:  # said after the class's own reasons (its fields), which come first
+            project = module_project(self.context)
+            why = (project.why_left(str(parent)) if project else None) or "see the TODO there"
+            raise Derived(
+                f"its base {parent} stays a cqlengine model ({why}): convert them together, by hand"
+            )
         self._columns[node.name.value] = columns
         self._roles[node.name.value] = roles
         if parent is not None:  # the base, converted too, stays the base

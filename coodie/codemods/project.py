@@ -185,16 +185,18 @@ class Project:
 
     def finder(self, qualified: Iterable[str]) -> Callable[[bytes], bool]:
         """A cheap test of a module's bytes: may it use one of these classes?  It names
-        the class and imports the module the class is defined in (by its last name)."""
+        the class and imports from the class's package (or relatively)."""
         chosen = [self.classes[q] for q in qualified if q in self.classes]
         if not chosen:
             return lambda data: False
         names = _words({c.name for c in chosen})
-        homes = sorted({c.module.rpartition(".")[2] for c in chosen})
+        # any part of the home module's dotted name: ``from app import User`` (a
+        # package that re-exports it) as well as ``from app.models import User``
+        homes = sorted({part for c in chosen for part in c.module.split(".")})
         imports = re.compile(
-            rb"(?:^|\n)[ \t]*(?:from|import)[ \t][^\n]*\b(?:"
+            rb"(?:^|\n)[ \t]*(?:from[ \t]+\.|(?:from|import)[ \t][^\n]*\b(?:"
             + b"|".join(re.escape(h.encode()) for h in homes)
-            + rb")\b"
+            + rb")\b)"
         )
         return lambda data: bool(names.search(data) and imports.search(data))
 
@@ -334,13 +336,26 @@ def build(files: Iterable[tuple[str, bytes]]) -> Project:
     left out (the rules report them)."""
     project = Project(whole=True)
     found: list[ClassInfo] = []
+    homes: dict[str, set[str]] = {}  # dotted module name -> the files read under it
     for path, source in files:
         try:
             tree = ast.parse(source, path)
-        except (SyntaxError, ValueError):
-            continue
-        found.extend(scan(tree, module_name(path), path))
+            name = module_name(path)
+            found.extend(scan(tree, name, path))
+            homes.setdefault(name, set()).add(path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue  # the rules report it, for this file alone
     project.add(found)
+    for name, paths in homes.items():
+        if len(paths) > 1:  # folders without __init__.py: which one an import means is
+            for q, info in project.classes.items():  # unknown, so their classes stay
+                if info.module == name and q in project.kinds:
+                    project.failed.add(q)
+                    project.reasons[q] = (
+                        f"several files are the module {name} (folders without "
+                        "__init__.py): which one an import means cannot be told; run "
+                        "coodie-upgrade on each folder alone, or make them packages"
+                    )
     return project
 
 

@@ -39,7 +39,6 @@ COMPAT_RULES: tuple[str, ...] = ("CU001",)
 """What ``--compat`` runs: the import swap alone."""
 
 IMPLEMENTED: tuple[str, ...] = tuple(r for r in RULES if TRANSFORMERS[r] is not None)
-RUN_ORDER: tuple[str, ...] = tuple(TRANSFORMERS)
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,8 @@ class RuleInfo:
 
 
 def catalogue() -> list[RuleInfo]:
-    """Every rule of ``mapping.RULES``, in run order."""
+    """Every rule of ``mapping.RULES``, in id order (the engine runs them in the order
+    of ``TRANSFORMERS``)."""
     return [_info(rule) for rule in RULES.values()]
 
 
@@ -73,7 +73,7 @@ def parse_ids(text: str) -> list[str]:
 def select(
     only: Iterable[str] | None = None, skip: Iterable[str] = (), *, compat: bool = False
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The rules to run, in run order, and those selected but not implemented yet.
+    """The rules to run (in id order), and those selected but not implemented yet.
 
     ``compat`` runs CU001 alone; otherwise every rule (or those of ``only``), less
     ``skip``.  Unknown ids raise ValueError.
@@ -87,3 +87,23 @@ def select(
     run = tuple(r for r in chosen if TRANSFORMERS[r] is not None)
     pending = tuple(r for r in chosen if TRANSFORMERS[r] is None)
     return run, pending
+
+
+NEEDS: dict[str, tuple[str, ...]] = {
+    "CU002": ("CU004", "CU005", "CU006", "CU008"),
+}
+"""Rules whose rewrite is only right with others: a model converted without its options
+(CU004) would change table; without its call sites, exceptions and schema calls (CU005,
+CU006, CU008), cqlengine's calls would be left on a coodie Document."""
+
+
+def missing_needs(chosen: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """For each chosen rule, the rules it needs that are not chosen (the command refuses
+    such a choice; the library lets a caller run one rule alone, as tests do)."""
+    picked = set(chosen)
+    found = {}
+    for rule, needs in NEEDS.items():
+        lacking = tuple(r for r in needs if r not in picked)
+        if rule in picked and lacking:
+            found[rule] = lacking
+    return found

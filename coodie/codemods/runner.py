@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,7 +127,10 @@ def find_files(paths: Iterable[str | Path], excludes: Sequence[str] = ()) -> Ite
     for given in paths:
         root = Path(given)
         if not root.is_dir():
-            if not _excluded(root, excludes) and first(root):
+            named = _excluded(root, excludes) or any(
+                _excluded(folder, excludes) for folder in root.parents
+            )  # a file named directly (pre-commit) is excluded by its folders too
+            if not named and first(root):
                 yield root
             continue
         for folder, dirs, files in os.walk(root):
@@ -157,6 +161,10 @@ def process(job: Job) -> FileResult:
         done = upgrade_bytes(data, rules, path, project=_PROJECT, module=module)
     except SourceParseError as exc:
         return FileResult(path, error=exc.message, line=exc.line, column=exc.column)
+    except Exception as exc:  # a bug of ours on an odd file: the others still run
+        return FileResult(
+            path, error=f"coodie-upgrade failed on this file ({type(exc).__name__}: {exc})"
+        )
     if done.source is None:
         return FileResult(path, todos=done.todos, converted=done.converted, left=done.left)
     return FileResult(
@@ -259,10 +267,11 @@ def run(
             left = {q for q in project.kinds if q not in converted} - project.failed
             if not left:
                 break
-            project.failed |= left
             # again: the modules naming a class left now (call sites rewritten for it),
-            # and those of the converted classes of its family (they stay too)
+            # and those of the converted classes of its family: they stay too, so the
+            # whole family is marked at once (else the next round finds them left)
             family = {m for q in left for m in project.family(q)}
+            project.failed |= family
             again = project.finder(family)
             homes = {project.classes[q].path for q in family if q in converted}
             pending = [p for p in candidates if p in homes or again(sources[p])]
@@ -281,6 +290,16 @@ def run(
             result.files.append(outcome)
     result.files.sort(key=lambda f: f.path)
     return result
+
+
+def _alone(job: Job, project: Project | None) -> FileResult:
+    with ProcessPoolExecutor(
+        1, mp_context=_context(), initializer=_start, initargs=(project,)
+    ) as one:
+        try:
+            return one.submit(process, job).result()
+        except BrokenProcessPool:
+            return FileResult(job[0], error="the parser crashed on this file (left unchanged)")
 
 
 class _Workers:
@@ -309,11 +328,23 @@ class _Workers:
                 initargs=(project,),
             )
 
-    def map(self, jobs: list[Job]) -> Iterable[FileResult]:
+    def map(self, jobs: list[Job]) -> Iterator[FileResult]:
         if self.pool is None:
-            return map(process, jobs)
+            yield from map(process, jobs)
+            return
         chunk = max(1, min(16, len(jobs) // (self.count * 4)))
-        return self.pool.map(process, jobs, chunksize=chunk)
+        done: set[str] = set()
+        try:
+            for outcome in self.pool.map(process, jobs, chunksize=chunk):
+                done.add(outcome.path)
+                yield outcome
+        except BrokenProcessPool:
+            # a worker died (a crash in native code on some file): the files left run
+            # one at a time, each in a process of its own, so only that file fails
+            self.restart(self.project)
+            for job in jobs:
+                if job[0] not in done:
+                    yield _alone(job, self.project)
 
     def close(self) -> None:
         if self.pool is not None:

@@ -301,7 +301,7 @@ def test_rewrite_in_place_with_summary_and_parse_failure(
     for untouched in ("env2/lib/m.py", ".git/hooks/m.py", "vendor/m.py"):
         assert files[untouched].read_text() == MODEL, untouched
     assert f"{files['app/legacy.py']}:3:1: error: Missing parentheses" in err
-    assert "4 files scanned (3 mention cqlengine), 2 changed, 1 failed, 0 TODOs left" in err
+    assert "4 files scanned (3 read), 2 changed, 1 failed, 0 TODOs left; imports " in err
     # no temporary file left behind by the atomic writes
     assert not [p for p in tmp_path.rglob("*") if "coodie-upgrade" in p.name]
 

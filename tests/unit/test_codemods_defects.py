@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from coodie.codemods import upgrade_source
 from coodie.codemods.models import find_todos
 from coodie.codemods.runner import run
@@ -121,3 +123,72 @@ def test_todos_of_star_imports_and_annotated_attributes_say_what_to_do() -> None
     )
     (todo,) = find_todos(annotated)
     assert "ClassVar[...]" in todo[2]
+
+
+def test_odd_files_fail_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bad bytes, an unknown coding, nesting too deep for the parsers (libcst's native
+    parser would crash the process), and a worker that dies: each is that file's error,
+    and the other files are still rewritten."""
+    from coodie.codemods import runner
+
+    head = "from cassandra.cqlengine import columns\n"
+    (tmp_path / "bad_bytes.py").write_bytes(head.encode() + b'x = "\xff"\n')
+    (tmp_path / "bad_coding.py").write_text("# coding: nosuch\n" + head)
+    (tmp_path / "deep.py").write_text(head + "x = " + "[" * 300 + "]" * 300 + "\n")
+    (tmp_path / "long.py").write_text(head + "x = " + "+".join(["a"] * 30000) + "\n")
+    (tmp_path / "boom.py").write_text(head)
+    (tmp_path / "ok.py").write_text(head)
+    real = runner.upgrade_bytes
+
+    def dies_on_boom(data: bytes, rules: object, path: str, **kw: object) -> object:
+        if path.endswith("boom.py"):
+            os._exit(3)  # as a segfault in native code would
+        return real(data, rules, path, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "upgrade_bytes", dies_on_boom)
+    result = run([tmp_path], ["CU001"], write=False, jobs=2)
+    failed = {Path(f.path).name: f.error for f in result.failed}
+    assert set(failed) == {"bad_bytes.py", "bad_coding.py", "deep.py", "long.py", "boom.py"}
+    assert "crashed" in (failed["boom.py"] or "")
+    assert [Path(f.path).name for f in result.changed] == ["ok.py"]
+
+
+def test_review_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from coodie.codemods.cli import main
+
+    model = (
+        "from cassandra.cqlengine import columns\n"
+        "from cassandra.cqlengine.models import Model\n\n\n"
+        "class Event(Model):\n    id = columns.Integer(primary_key=True)\n"
+    )
+    # a model converted without its options or call sites: refused by the command
+    (tmp_path / "m.py").write_text(model)
+    assert main(["--skip", "CU004", "--check", str(tmp_path / "m.py")]) == 2
+    assert "CU002 needs CU004" in capsys.readouterr().err
+    # two folders without __init__.py, each a module ``models``: their classes stay
+    for folder in ("svc_a", "svc_b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "models.py").write_text(model)
+        (tmp_path / folder / "use.py").write_text(
+            "from models import Event\n\n\ndef f(i):\n    return Event.objects(id=i).first()\n"
+        )
+    result = run([tmp_path / "svc_a", tmp_path / "svc_b"], write=False)
+    assert not result.changed or all("use.py" not in f.path for f in result.changed)
+    assert any("several files are the module models" in why for *_, why in result.todos)
+    # a package that re-exports its model: the caller is read, and told
+    pkg = tmp_path / "app"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from .models import User\n")
+    (pkg / "models.py").write_text(model.replace("Event", "User"))
+    (pkg / "views.py").write_text(
+        "from app import User\n\n\ndef f(i):\n    return User.objects(id=i).first()\n"
+    )
+    result = run([pkg], write=False)
+    views = [f for f in result.files if f.path.endswith("views.py")]
+    assert views and views[0].todos and views[0].todos[0][1] == "CU005"
+    # --exclude applies to a file named directly, by its folders (pre-commit)
+    assert main(["--check", "--exclude", "svc_a", str(tmp_path / "svc_a" / "models.py")]) == 0
+    # the summary says what was converted
+    capsys.readouterr()
+    assert main(["--check", str(tmp_path / "m.py")]) == 1
+    assert "models converted 1" in capsys.readouterr().err
