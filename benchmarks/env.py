@@ -28,7 +28,16 @@ import coodie.sync
 from coodie.connection import contact_points
 from coodie.exceptions import ConfigurationError
 
-from .models import KEY_NAMES, NAMES, TABLE, SyncRun, make_cqlengine_model, new_rows, params
+from .models import (
+    KEY_NAMES,
+    NAMES,
+    NATIVE,
+    TABLE,
+    SyncRun,
+    make_cqlengine_model,
+    new_rows,
+    params,
+)
 
 DDL_TIMEOUT = 120.0
 
@@ -138,16 +147,20 @@ class Env:
         )
         self._keyspace_created = True
 
-        # coodie creates the table (its model is the reference definition).
-        coodie.sync.init_coodie(hosts=self.hosts, keyspace=self.keyspace, connect_timeout=10)
+        # coodie creates the table (its model is the reference definition), on a
+        # connection of its own: the shim's setup below makes its legacy session coodie's
+        # default, and native coodie is measured on its own session.
+        coodie.sync.init_coodie(
+            hosts=self.hosts, keyspace=self.keyspace, name=NATIVE, connect_timeout=10
+        )
         SyncRun.sync_table()
 
         # cqlengine and compat: the same setup code, from each one's import root.
         # cqlengine's own connection; sync_table on the existing table must be a no-op
         # (it adds columns or indexes it finds missing, which would reveal a difference).
         # compat's connection.setup also registers its session as coodie's default
-        # connection, so from here on coodie and compat share one driver Cluster, as
-        # they do in an application that runs both.
+        # connection (the shim's models run on it, as in an application that runs both);
+        # the coodie contender keeps its own (models.NATIVE).
         os.environ.setdefault("CQLENG_ALLOW_SCHEMA_MANAGEMENT", "1")
         for name, root in FLAVOURS:
             self._open_flavour(name, root)
@@ -210,7 +223,7 @@ class Env:
             for flavour in self.flavours.values():
                 with contextlib.suppress(Exception):  # best effort at shutdown
                     flavour.connection.unregister_connection("default")
-            coodie.sync.close_coodie()
+            coodie.sync.close_coodie(NATIVE)
             if self.raw_cluster is not None:
                 self.raw_cluster.shutdown()
             self.loop.close()

@@ -74,14 +74,22 @@ class RunFields(BaseModel):
     counts: dict[str, int] = Field(default_factory=dict)
 
 
+NATIVE = "coodie_native"
+"""coodie's own connection in the benchmarks: the shim's ``connection.setup`` registers
+cqlengine's legacy session (dict rows, no execution profiles) as coodie's *default*
+connection, and native coodie must not be measured on that session."""
+
+
 class SyncRun(coodie.sync.Document, RunFields):
     class Settings:
         name = TABLE
+        connection = NATIVE
 
 
 class AioRun(coodie.aio.Document, RunFields):
     class Settings:
         name = TABLE
+        connection = NATIVE
 
 
 # -- plain pydantic (the reference for hydration and validation) ----------------------
