@@ -61,7 +61,7 @@ from coodie.query import QuerySetBase as QuerySet
 from .imports import PlainCommand, maybe_unused, want_import
 from .imports import dotted as dotted_node
 from .models import Unconvertible, _module_bindings, _Names, cqlengine_name, todo_comment
-from .project import Project, converted_names, module_project, project_of
+from .project import Project, ast_dotted, converted_names, module_project, project_of
 
 # -- the vocabulary, from the mapping table ---------------------------------------------------
 
@@ -345,6 +345,16 @@ class _Chain:
             raise Refused(f"{key}=: cqlengine has no filter operator __{op}: rewrite it")
         return f"{name}__{FILTER_OPERATORS[op]}"
 
+    def _option_of(self, link: _Link) -> None:
+        """``consistency(x)``/``timeout(x)``: a chain method that is also an option of
+        the write it ends in."""
+        assert link.call is not None
+        if link.name == "timeout":
+            _no_timeout(link.call)
+        if len(link.call.args) != 1:
+            raise Refused(f"{self.src(link.call)}: convert by hand")
+        self.options[link.name] = link.call.args[0].value
+
     def _option(self, link: _Link) -> None:
         call = link.call
         assert call is not None
@@ -549,12 +559,7 @@ class _Chain:
         if any(a.keyword is None and not a.star for a in call.args):
             raise Refused("create() with positional arguments: name the fields")
         for built in self.built:  # consistency(), timeout(): options of save()
-            assert built.call is not None
-            if built.name == "timeout":
-                _no_timeout(built.call)
-            if len(built.call.args) != 1:
-                raise Refused(f"{self.src(built.call)}: convert by hand")
-            self.options[built.name] = built.call.args[0].value
+            self._option_of(built)
         options = self._option_args("save", "save()")
         constructor = cst.Call(
             func=self.base,
@@ -679,12 +684,7 @@ class _Chain:
             return None
         for link in links[:i]:
             if link.name in DUAL:
-                assert link.call is not None
-                if link.name == "timeout":
-                    _no_timeout(link.call)
-                if len(link.call.args) != 1:
-                    raise Refused(f"{self.src(link.call)}: convert by hand")
-                self.options[link.name] = link.call.args[0].value
+                self._option_of(link)
             else:
                 self._option(link)
         name = terminal.name
@@ -1785,7 +1785,7 @@ class _BatchPlan:
 def _on_converted_model(node: ast.expr, receivers: _Receivers) -> bool:
     """Is this (the receiver of ``.batch(b)``) a chain on a converted model?"""
     while True:
-        dotted = _ast_dotted(node)
+        dotted = ast_dotted(node)
         if dotted is not None and receivers.kind(dotted_node(dotted)) == "model":
             return True
         if isinstance(node, ast.Call):
@@ -1794,15 +1794,6 @@ def _on_converted_model(node: ast.expr, receivers: _Receivers) -> bool:
             node = node.value
         else:
             return False
-
-
-def _ast_dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = _ast_dotted(node.value)
-        return None if head is None else f"{head}.{node.attr}"
-    return None
 
 
 # -- CU006 ------------------------------------------------------------------------------------

@@ -211,9 +211,9 @@ def _apply(
         if set(rewrites) - {"CU001"} and python_tree is not None:
             # code was converted: the cqlengine imports it used and no longer uses go
             before = {n.id for n in ast.walk(python_tree) if isinstance(n, ast.Name)}
-            for module, name, local in _cqlengine_imports(tree):
+            for imported, name, local in _cqlengine_imports(tree):
                 if local in before:
-                    maybe_unused(context, module, name)
+                    maybe_unused(context, imported, name)
         tree = finish_imports(context, tree)
     return tree, rewrites, shared
 

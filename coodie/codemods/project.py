@@ -16,6 +16,7 @@ name one of them: a converted class never has a cqlengine base or subclass.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -205,16 +206,22 @@ def _words(words: Iterable[str]) -> re.Pattern[bytes]:
     return re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in sorted(words)) + rb")\b")
 
 
-def module_name(path: str | Path) -> str:
-    """The dotted name a file is imported under: its folders up to the first one
-    without ``__init__.py``."""
-    file = Path(path).resolve()
+def module_root(path: str | Path) -> tuple[str, Path]:
+    """The dotted name a file is imported under and the folder it is imported from:
+    up through the folders that hold an ``__init__.py`` (a symbolic link is named
+    where it stands, as ``import`` finds it)."""
+    file = Path(os.path.abspath(path))
     parts = [file.stem] if file.stem != "__init__" else []
     folder = file.parent
     while (folder / "__init__.py").exists() and folder.parent != folder:
         parts.insert(0, folder.name)
         folder = folder.parent
-    return ".".join(parts) or file.stem
+    return ".".join(parts), folder
+
+
+def module_name(path: str | Path) -> str:
+    """The dotted name a file is imported under (see :func:`module_root`)."""
+    return module_root(path)[0] or Path(path).stem
 
 
 def resolve_relative(module: str, is_package: bool, level: int, name: str | None) -> str:
@@ -266,17 +273,18 @@ def scan(tree: ast.Module, module: str, path: str) -> list[ClassInfo]:
     return classes
 
 
-def _dotted(node: ast.expr) -> str | None:
+def ast_dotted(node: ast.expr) -> str | None:
+    """``a.b.c`` for a name or an attribute chain of CPython's ``ast``; None otherwise."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        head = _dotted(node.value)
+        head = ast_dotted(node.value)
         return None if head is None else f"{head}.{node.attr}"
     return None
 
 
 def _qualified(node: ast.expr, imported: dict[str, str], local: set[str], module: str) -> str:
-    full = _dotted(node)
+    full = ast_dotted(node)
     if full is None:
         return ""
     head, _, rest = full.partition(".")
@@ -445,6 +453,7 @@ __all__ = [
     "ClassInfo",
     "ColumnInfo",
     "Project",
+    "ast_dotted",
     "build",
     "converted_names",
     "module_name",

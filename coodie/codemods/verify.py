@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ._verify_child import KEYSPACE, Description, describe_class, describe_module
+from .project import module_root as module_name
 
 QUOTED_KEYSPACE = f'"{KEYSPACE}"'
 DEFAULT_TIMEOUT = 120.0
@@ -213,18 +214,6 @@ def _what(described: Description) -> str:
 
 
 # -- modules and child processes ------------------------------------------------------------
-
-
-def module_name(path: str | Path) -> tuple[str, Path]:
-    """The dotted name of the module at ``path`` and the folder it is imported from:
-    up through the folders that hold an ``__init__.py``."""
-    file = Path(os.path.abspath(path))
-    parts = [] if file.stem == "__init__" else [file.stem]
-    folder = file.parent
-    while (folder / "__init__.py").exists() and folder.parent != folder:
-        parts.insert(0, folder.name)
-        folder = folder.parent
-    return ".".join(parts), folder
 
 
 @dataclass

@@ -12,9 +12,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-import sys
 import types
-import warnings
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ from coodie.codemods.cli import main
 from coodie.codemods.models import find_todos
 from coodie.codemods.verify import compare_modules, describe_module
 from coodie.document import table_schema
+from tests.unit.sources import load_source
 
 ROOT = Path(__file__).parents[2]
 HEAD = "from cassandra.cqlengine import columns\nfrom cassandra.cqlengine.models import Model\n"
@@ -469,15 +468,7 @@ class Hits(Model):
 
 
 def _load(source: str, name: str) -> types.ModuleType:
-    module = types.ModuleType(name)
-    sys.modules[name] = module
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            exec(compile(source, name, "exec"), module.__dict__)
-    finally:
-        del sys.modules[name]
-    return module
+    return load_source(source, name)
 
 
 def _equivalent(source: str) -> list[str]:

@@ -9,9 +9,7 @@ package whose models, bases and user types live in different modules.
 
 from __future__ import annotations
 
-import sys
 import types
-import warnings
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from coodie.codemods.project import build, module_name
 from coodie.cql import create_table
 from coodie.document import table_schema
 from coodie.usertype import create_type, type_schema
+from tests.unit.sources import load_source
 
 HEAD = (
     "from cassandra.cqlengine import columns\n"
@@ -159,15 +158,7 @@ def test_settings_name_when_cqlengine_names_the_type_otherwise() -> None:
 
 
 def _load(source: str, name: str) -> types.ModuleType:
-    module = types.ModuleType(name)
-    sys.modules[name] = module
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            exec(compile(source, name, "exec"), module.__dict__)
-    finally:
-        del sys.modules[name]
-    return module
+    return load_source(source, name)
 
 
 def test_schema_equivalence_of_user_types_and_their_table() -> None:

@@ -29,6 +29,7 @@ from coodie.codemods.verify import (
     module_name,
     verify,
 )
+from tests.unit.sources import registered
 
 ROOT = Path(__file__).parents[2]
 HEAD = "from cassandra.cqlengine import columns\nfrom cassandra.cqlengine.models import Model\n"
@@ -360,19 +361,8 @@ def test_module_names_that_clash(tmp_path: Path) -> None:
 
 
 def _load(source: str, name: str) -> dict[str, dict[str, Any]]:
-    import sys
-    import types
-    import warnings
-
-    module = types.ModuleType(name)
-    sys.modules[name] = module
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            exec(compile(source, name, "exec"), module.__dict__)
+    with registered(source, name) as module:
         return describe_module(module)
-    finally:
-        del sys.modules[name]
 
 
 def test_describe_and_compare_in_process() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections import defaultdict
 from typing import Any
 
@@ -106,10 +107,10 @@ class _CoreConnection(core.Connection):
     cqlengine."""
 
     @property
-    def keyspace(self) -> str | None:
-        from . import models
-
-        return models.DEFAULT_KEYSPACE or self._own_keyspace
+    def keyspace(self) -> str | None:  # read on every statement: no import here
+        models = sys.modules.get(f"{__package__}.models")
+        default = getattr(models, "DEFAULT_KEYSPACE", None)
+        return default or self._own_keyspace
 
     @keyspace.setter
     def keyspace(self, value: str | None) -> None:
