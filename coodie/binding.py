@@ -3,6 +3,8 @@
 Like hydration, this is on every write's path: a generated function with one
 expression per column (unset for ``None`` and empty collections, a converter only
 where the driver needs one) replaces a loop that asked each column what to do.
+Integer range checks, alone or on the items of a collection, are written inline:
+a function call per value costs more than the check itself.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from cassandra.query import UNSET_VALUE
 
+from .types import db_container
+
 if TYPE_CHECKING:
     from .schema import TableSchema
+    from .types import ColumnType
 
 Binder = Callable[[Mapping[str, Any]], list[Any]]
 
@@ -30,16 +35,44 @@ def insert_binder(schema: TableSchema) -> Binder:
         get = f"(v := values.get({column.name!r})) is None"
         if column.type.is_multicell:
             get += " or not v"
-        convert = column.type.to_db
-        if convert is None:
-            value = "v"
-        else:
-            namespace[f"convert{i}"] = convert
-            value = f"convert{i}(v)"
-        items.append(f"UNSET if {get} else {value}")
+        items.append(f"UNSET if {get} else {to_db_expression(column.type, i, namespace)}")
     source = "def bind(values):\n    return [" + ", ".join(items) + "]\n"
     exec(compile(source, f"<coodie bind {schema.model_name}>", "exec"), namespace)
     return namespace["bind"]  # type: ignore[no-any-return]
 
 
-__all__ = ["insert_binder"]
+def to_db_expression(ctype: ColumnType, i: int, namespace: dict[str, Any]) -> str:
+    """The expression turning a non-null model value ``v`` into the driver's value.
+
+    Where the conversion is only a range check (or a collection copy with range checks
+    on its items), the check is inline and ``convert{i}`` is called only when it fails,
+    to raise the error that names the range.
+    """
+    convert = ctype.to_db
+    if convert is None:
+        return "v"
+    namespace[f"convert{i}"] = convert
+    call = f"convert{i}(v)"
+    if ctype.bounds is not None:
+        low, high = ctype.bounds
+        return f"(v if {low} <= v <= {high} else {call})"
+    if ctype.collection is None:
+        return call
+    parts = [(ctype.element, "c.values()" if ctype.collection == "map" else "c")]
+    if ctype.key is not None:
+        parts.append((ctype.key, "c"))
+    checks = []
+    for part, items in parts:
+        if part is None or part.to_db is None:
+            continue
+        if part.bounds is None:
+            return call  # a real conversion of the items
+        low, high = part.bounds
+        checks.append(f"{low} <= min({items}) and max({items}) <= {high}")
+    namespace[f"copy{i}"] = db_container(ctype.collection, frozen=ctype.frozen)
+    if not checks:
+        return f"copy{i}(v)"
+    return f"(c if not (c := copy{i}(v)) or ({' and '.join(checks)}) else {call})"
+
+
+__all__ = ["insert_binder", "to_db_expression"]

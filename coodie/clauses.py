@@ -278,7 +278,6 @@ def _assigned(
     model: type[BaseModel],
 ) -> tuple[Any, Any]:
     """(model value, driver value) of one assignment, checked."""
-    where = f"{schema.model_name}.{column.name}"
     ctype = column.type
     op = operator.name
     if op == "set":
@@ -290,6 +289,7 @@ def _assigned(
             return None, None
         model_value = validate_field(model, column, raw)
         return model_value, to_db(schema, column, model_value)
+    where = f"{schema.model_name}.{column.name}"
     if not fits(operator.needs, ctype):
         raise InvalidQuery(
             f"{key}: __{op} needs {_NEEDS_TEXT[operator.needs]}; {where} is {ctype.cql}"

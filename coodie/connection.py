@@ -8,7 +8,6 @@ and queries never touch the session directly.  Connections are registered by nam
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import math
 import threading
@@ -35,7 +34,7 @@ from cassandra.query import (
 )
 
 from .exceptions import ConfigurationError
-from .execution import AnyRequest, BatchRequest, Request, consistency_level
+from .execution import AnyRequest, BatchRequest, Request
 
 DEFAULT = "default"
 PREPARED_CACHE_SIZE = 2048
@@ -69,7 +68,7 @@ class Connection:
         # configured the driver's legacy way (session.row_factory = ..., as cqlengine
         # does) cannot take execution profiles: its rows are turned into tuples instead.
         self.legacy = getattr(self.cluster, "_config_mode", None) == _ConfigMode.LEGACY
-        self.profile = (
+        self.profile: ExecutionProfile | None = (
             None
             if self.legacy
             else session.execution_profile_clone_update(
@@ -77,6 +76,9 @@ class Connection:
                 row_factory=tuple_factory,
             )
         )
+
+        # The keywords of every ``Session.execute_async`` call without per-request options.
+        self._options: dict[str, Any] = {} if self.legacy else {"execution_profile": self.profile}
 
     def __repr__(self) -> str:
         return f"<coodie Connection {self.name!r} keyspace={self.keyspace!r}>"
@@ -94,8 +96,10 @@ class Connection:
         """The prepared statement for ``cql`` if cached, marked as recently used (LRU)."""
         found = self._prepared.get(cql)
         if found is not None:
-            with contextlib.suppress(KeyError):  # evicted by another thread: still usable
+            try:  # noqa: SIM105 (on every statement: no context manager)
                 self._prepared.move_to_end(cql)
+            except KeyError:  # evicted by another thread meanwhile: still usable
+                pass
         return found
 
     def prepare(self, cql: str) -> PreparedStatement:
@@ -124,7 +128,7 @@ class Connection:
 
     # -- binding ---------------------------------------------------------------------------
 
-    def _bind(self, request: Request, prepared: PreparedStatement | None) -> Any:
+    def _bind(self, request: Request, prepared: PreparedStatement | None) -> tuple[Any, Any]:
         if prepared is None:
             statement: Any = SimpleStatement(request.cql)
             params: Any = request.params or None
@@ -132,9 +136,9 @@ class Connection:
             statement = prepared.bind(request.params)
             params = None
         if request.consistency is not None:
-            statement.consistency_level = consistency_level(request.consistency)
+            statement.consistency_level = request.consistency  # checked by Request
         if request.serial_consistency is not None:
-            statement.serial_consistency_level = consistency_level(request.serial_consistency)
+            statement.serial_consistency_level = request.serial_consistency
         if request.fetch_size is not None:
             statement.fetch_size = request.fetch_size
         return statement, params
@@ -142,7 +146,7 @@ class Connection:
     def _batch(self, batch: BatchRequest, prepared: list[PreparedStatement]) -> BatchStatement:
         statement = BatchStatement(batch_type=getattr(BatchType, batch.batch_type))
         if batch.consistency is not None:
-            statement.consistency_level = consistency_level(batch.consistency)
+            statement.consistency_level = batch.consistency  # checked by BatchRequest
         for request, ps in zip(batch.requests, prepared, strict=True):
             statement.add(ps, request.params)
         return statement
@@ -155,11 +159,13 @@ class Connection:
         else:
             statement, params = self._bind(request, prepared)
             paging_state = request.paging_state
-        kwargs: dict[str, Any] = {} if self.legacy else {"execution_profile": self.profile}
-        if request.timeout is not None:  # math.inf: no client-side timeout at all
-            kwargs["timeout"] = None if request.timeout == math.inf else request.timeout
-        if paging_state is not None:
-            kwargs["paging_state"] = paging_state
+        kwargs = self._options
+        if request.timeout is not None or paging_state is not None:
+            kwargs = dict(kwargs)
+            if request.timeout is not None:  # math.inf: no client-side timeout at all
+                kwargs["timeout"] = None if request.timeout == math.inf else request.timeout
+            if paging_state is not None:
+                kwargs["paging_state"] = paging_state
         return statement, params, kwargs
 
     def _start(self, request: AnyRequest, prepared: Any) -> ResponseFuture:
@@ -202,23 +208,34 @@ class Connection:
         return await self._future(request, prepared)
 
     def _future(self, request: AnyRequest, prepared: Any) -> asyncio.Future[Any]:
+        """An asyncio future settled from the driver's I/O thread.
+
+        The rows the callback receives are wrapped on the loop's thread as
+        ``ResponseFuture.result()`` would (without its lock round), and a cancelled
+        waiter is left alone."""
         future = self._start(request, prepared)
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[Any] = loop.create_future()
-        legacy = self.legacy
-
-        def done(_: Any) -> None:
-            loop.call_soon_threadsafe(_resolve, waiter, future, None, legacy)
-
-        def failed(exc: BaseException) -> None:
-            loop.call_soon_threadsafe(_resolve, waiter, future, exc, legacy)
-
-        future.add_callbacks(done, failed)
+        waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future.add_callbacks(
+            _settled,
+            _settled,
+            callback_args=(waiter, future, False, self.legacy),
+            errback_args=(waiter, future, True, self.legacy),
+        )
         return waiter
 
     def close(self) -> None:
         if self._owns_cluster:
             self.cluster.shutdown()
+
+
+def _settled(
+    outcome: Any, waiter: asyncio.Future[Any], future: ResponseFuture, failed: bool, legacy: bool
+) -> None:
+    """On the driver's I/O thread: hand the outcome to the waiter's loop."""
+    try:  # noqa: SIM105 (on every response: no context manager)
+        waiter.get_loop().call_soon_threadsafe(_resolve, waiter, future, outcome, failed, legacy)
+    except RuntimeError:  # the loop was closed meanwhile: nobody is waiting any more
+        pass
 
 
 class _TupleRows:
@@ -235,13 +252,15 @@ class _TupleRows:
         self.column_names = result.column_names
 
 
-def _resolve(waiter: asyncio.Future[Any], future: ResponseFuture, exc: Any, legacy: bool) -> None:
+def _resolve(
+    waiter: asyncio.Future[Any], future: ResponseFuture, outcome: Any, failed: bool, legacy: bool
+) -> None:
     if waiter.done():  # cancelled meanwhile
         return
-    if exc is not None:
-        waiter.set_exception(exc)
+    if failed:
+        waiter.set_exception(outcome)
     else:
-        result = future.result()
+        result = ResultSet(future, outcome)
         waiter.set_result(_TupleRows(result) if legacy else result)
 
 

@@ -11,7 +11,8 @@ import dataclasses
 from typing import Any, ClassVar, TypeVar
 
 from cassandra.query import UNSET_VALUE
-from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict
+from pydantic_core import core_schema
 
 from . import cql
 from .connection import Connection, get_connection
@@ -41,10 +42,13 @@ class DocumentBase(BaseModel):
     __coodie_subtypes__: ClassVar[dict[Any, type[DocumentBase]]]
     __coodie_union__: ClassVar[TableSchema | None] = None
 
-    # (columns, row): what was read from or written to the table, in driver form.
-    _coodie_loaded: Any = PrivateAttr(default=None)
+    # What was read from or written to the table, in driver form: (columns, row) under
+    # the key LOADED of ``__pydantic_private__`` (see loaded_row()).  Not a PrivateAttr:
+    # a model without private attributes is then built without pydantic's post-init
+    # call, on every construction.
 
-    # Bare int and time fields get their CQL checks (int range, naive time) in pydantic.
+    # Bare int and time fields get their CQL checks (int range, naive time), and bare
+    # datetime fields their normalization (aware UTC milliseconds), in pydantic.
     __get_pydantic_core_schema__ = classmethod(model_core_schema)
 
     @classmethod
@@ -59,22 +63,6 @@ class DocumentBase(BaseModel):
             cls.__coodie_schema__ = build_schema(cls, cls.model_fields)
             _register_subtype(cls, cls.__coodie_schema__)
             _default_discriminator(cls, cls.__coodie_schema__)
-
-    @model_validator(mode="after")
-    def _coodie_normalize(self) -> Any:
-        cls = type(self)
-        schema = cls.__dict__.get("__coodie_schema__")
-        if schema is None and cls.__pydantic_complete__ and not read_settings(cls).get("abstract"):
-            schema = table_schema(cls)  # a model completed after its definition (forward refs)
-        if schema is not None:
-            values = self.__dict__
-            if schema.discriminator_value is not None:  # a subclass row says what it is
-                values[schema.discriminator.name] = schema.discriminator_value
-            for name, normalize in schema.normalized:
-                value = values.get(name)
-                if value is not None:
-                    values[name] = normalize(value)
-        return self
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -118,7 +106,7 @@ class DocumentBase(BaseModel):
     @property
     def is_loaded(self) -> bool:
         """True once the document was read or saved (or its key written by ``update()``)."""
-        return self.__pydantic_private__[LOADED] is not None  # type: ignore[index]
+        return loaded_row(self) is not None
 
 
 class _NotWritten:
@@ -208,13 +196,27 @@ def _register_subtype(model: type[DocumentBase], schema: TableSchema) -> None:
 
 def _default_discriminator(model: type[DocumentBase], schema: TableSchema) -> None:
     """A subclass of a hierarchy fills in its discriminator itself: its value becomes the
-    field's default (a rebuild, once per such class, instead of a check on every
-    construction of every model); the after-validator keeps it whatever is passed."""
+    field's default, and the field's validator keeps it whatever is passed (a rebuild,
+    once per such class, instead of a check on every construction of every model)."""
     column = schema.discriminator
     if column is None or schema.discriminator_value is None:
         return
-    model.model_fields[column.name].default = schema.discriminator_value
+    info = model.model_fields[column.name]
+    info.default = schema.discriminator_value
+    info.metadata = [m for m in info.metadata if not isinstance(m, _Always)]
+    info.metadata.append(_Always(schema.discriminator_value))
     model.model_rebuild(force=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Always:
+    """Field metadata: the field's value is ``value``, whatever is passed."""
+
+    value: Any
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        value = self.value
+        return core_schema.no_info_after_validator_function(lambda _: value, handler(source))
 
 
 def polymorphic_root(model: type[DocumentBase]) -> type[DocumentBase] | None:
@@ -293,7 +295,8 @@ def hydrator(model: type[D], columns: tuple[Column, ...]) -> Hydrator:
 def loaded_row(doc: DocumentBase) -> tuple[tuple[Column, ...], tuple[Any, ...]] | None:
     """(columns, driver values) the table held for this document when last read or
     written, or ``None`` for a document never read or written."""
-    return doc.__pydantic_private__[LOADED]  # type: ignore[index,no-any-return]
+    private = doc.__pydantic_private__
+    return None if private is None else private.get(LOADED)
 
 
 def blank_document(cls: type[D]) -> D:
@@ -312,7 +315,11 @@ def blank_document(cls: type[D]) -> D:
 def set_loaded_row(
     doc: DocumentBase, loaded: tuple[tuple[Column, ...], tuple[Any, ...]] | None
 ) -> None:
-    doc.__pydantic_private__[LOADED] = loaded  # type: ignore[index]
+    private = doc.__pydantic_private__
+    if private is None:  # a model without private attributes: pydantic set None
+        object.__setattr__(doc, "__pydantic_private__", {LOADED: loaded})
+    else:
+        private[LOADED] = loaded
 
 
 __all__ = [

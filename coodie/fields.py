@@ -10,9 +10,10 @@ Type markers pick a CQL type other than the default one for the Python type
 (``int`` is ``int``, ``float`` is ``double``; see docs/models.md).  Markers compose
 in any order; coodie reads them once at class creation.  Pydantic ignores them, except
 the integer markers, which give the field their CQL range (``SmallInt()``: -32768 to
-32767) as pydantic constraints, and ``Time()``, which refuses aware times, in any
-pydantic model.  A document's bare ``int`` and ``time`` fields get ``Int()`` and
-``Time()`` implicitly (``coodie.schema.add_cql_checks``).
+32767) as pydantic constraints, ``Time()``, which refuses aware times, and
+``Timestamp()``, which makes datetimes aware UTC in whole milliseconds, in any pydantic
+model.  A document's bare ``int``, ``time`` and ``datetime`` fields get ``Int()``,
+``Time()`` and ``Timestamp()`` implicitly (``coodie.schema.add_cql_checks``).
 """
 
 from __future__ import annotations
@@ -213,6 +214,34 @@ class TimeType(CqlType):
         return core_schema.no_info_after_validator_function(refuse_aware_time, handler(source))
 
 
+class TimestampType(CqlType):
+    """``Timestamp()``: pydantic makes a datetime what the column will return, aware UTC
+    in whole milliseconds (a naive one is taken as UTC), so that the value in memory
+    equals the value read back."""
+
+    __slots__ = ()
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(stored_timestamp, handler(source))
+
+
+_UTC = _dt.timezone.utc
+
+
+def stored_timestamp(value: Any) -> Any:
+    """A datetime as a ``timestamp`` column holds it: aware UTC, whole milliseconds."""
+    if not isinstance(value, _dt.datetime):
+        return value  # None (an Optional field), or a type the schema refuses later
+    micro = value.microsecond
+    if micro % 1000:
+        value = value.replace(microsecond=micro - micro % 1000)
+    if value.tzinfo is _UTC:
+        return value
+    return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+
+
 def refuse_aware_time(value: Any) -> Any:
     if isinstance(value, _dt.time) and value.tzinfo is not None:
         raise ValueError(
@@ -270,7 +299,13 @@ Double = _marker(
     "Double", "double", (float,), "64-bit float (``double``), the default for ``float``."
 )
 Float = _marker("Float", "float", (float,), "32-bit float (``float``): ~7 significant digits.")
-Timestamp = _marker("Timestamp", "timestamp", (_dt.datetime,), "Millisecond timestamp.")
+Timestamp = _marker(
+    "Timestamp",
+    "timestamp",
+    (_dt.datetime,),
+    "Millisecond timestamp, aware UTC (the default for ``datetime``).",
+    TimestampType,
+)
 Date = _marker("Date", "date", (_dt.date,), "Calendar date (``date``).")
 Time = _marker("Time", "time", (_dt.time,), "Naive time of day, nanoseconds (``time``).", TimeType)
 Duration = _marker("Duration", "duration", (_dt.timedelta,), "Months, days, nanoseconds.")
@@ -306,6 +341,7 @@ __all__ = [
     "TimeType",
     "TimeUUID",
     "Timestamp",
+    "TimestampType",
     "TinyInt",
     "VarInt",
     "Vector",

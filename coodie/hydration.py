@@ -19,6 +19,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from cassandra.util import OrderedMapSerializedKey
+
 from .exceptions import UnreadableRow
 from .types import aware_utc
 
@@ -162,10 +164,29 @@ def _expression(column: Column, i: int, namespace: dict[str, Any]) -> str:
         return f"(v if (v := row[{i}]) is not None else {null_expr})"
     if convert is aware_utc:  # the driver returns naive UTC datetimes
         value = "v.replace(tzinfo=UTC)"
+    elif _plain_map(column):  # the driver's map keeps its (key, value) pairs in _items
+        namespace["DriverMap"] = OrderedMapSerializedKey
+        namespace[f"convert{i}"] = convert
+        return (
+            f"(dict(v._items) if type(v := row[{i}]) is DriverMap "
+            f"else {null_expr} if v is None else convert{i}(v))"
+        )
     else:
         namespace[f"convert{i}"] = convert
         value = f"convert{i}(v)"
     return f"({value} if (v := row[{i}]) is not None else {null_expr})"
+
+
+def _plain_map(column: Column) -> bool:
+    """A map whose keys and values the driver returns as the model holds them."""
+    ctype = column.type
+    return (
+        ctype.collection == "map"
+        and ctype.key is not None
+        and ctype.key.from_db is None
+        and ctype.element is not None
+        and ctype.element.from_db is None
+    )
 
 
 __all__ = ["LOADED", "Hydrator"]

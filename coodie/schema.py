@@ -30,8 +30,16 @@ from .fields import (
     Marker,
     PrimaryKey,
     Static,
+    TimestampType,
 )
-from .types import ColumnType, checked_marker, resolve, split_annotation, with_cql_checks
+from .types import (
+    ColumnType,
+    checked_marker,
+    holds_marker,
+    resolve,
+    split_annotation,
+    with_cql_checks,
+)
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, GetCoreSchemaHandler
@@ -179,6 +187,11 @@ class TableSchema:
     @cached_property
     def key_clauses(self) -> tuple[str, ...]:
         return tuple(f"{c.quoted} = ?" for c in self.primary_key)
+
+    @cached_property
+    def positions(self) -> Mapping[str, int]:
+        """Each column's position in ``columns`` (and in a full row), by field name."""
+        return MappingProxyType({c.name: i for i, c in enumerate(self.columns)})
 
     @cached_property
     def key_positions(self) -> tuple[int, ...]:
@@ -552,26 +565,43 @@ def add_cql_checks(fields: Mapping[str, FieldInfo]) -> bool:
 
     A bare ``int`` is CQL ``int`` (32-bit) and a ``time`` is naive; without this a larger
     int or an aware time passes validation and fails only when written (or loses its
-    offset).  Such a field gets the marker that checks it (``Int()``, ``Time()``; see
+    offset).  A ``datetime`` is stored as aware UTC milliseconds; pydantic makes it so,
+    so that the document holds what a read returns.  Such a field gets the marker that
+    checks or normalizes it (``Int()``, ``Time()``, ``Timestamp()``; see
     ``coodie.fields``); other annotations get it on the types inside (``int | None``,
     ``dict[str, int]``).  The ``FieldInfo`` objects are changed in place; returns
     whether any was, i.e. whether the model's validator must be (re)built from them.
     """
     changed = False
     for info in fields.values():
-        if any(isinstance(m, CqlType) for m in info.metadata):
-            continue  # the marker checks the field itself
-        annotation = info.annotation
-        marker = checked_marker(annotation)
-        if marker is not None:
-            info.metadata.append(marker)
-            changed = True
-            continue
-        checked = with_cql_checks(annotation)
-        if checked is not annotation:
-            info.annotation = checked
+        changed |= _add_checks(info)
+        if info.validate_default is None and _normalizes(info):
+            # A default (``default_factory=datetime.now``) is normalized like a value.
+            info.validate_default = True
             changed = True
     return changed
+
+
+def _add_checks(info: FieldInfo) -> bool:
+    if any(isinstance(m, CqlType) for m in info.metadata):
+        return False  # the marker checks the field itself
+    annotation = info.annotation
+    marker = checked_marker(annotation)
+    if marker is not None:
+        info.metadata.append(marker)
+        return True
+    checked = with_cql_checks(annotation)
+    if checked is annotation:
+        return False
+    info.annotation = checked
+    return True
+
+
+def _normalizes(info: FieldInfo) -> bool:
+    """Does validation change the field's value (a timestamp at any depth)?"""
+    if any(isinstance(m, TimestampType) for m in info.metadata):
+        return True
+    return holds_marker(info.annotation, TimestampType)
 
 
 def model_core_schema(

@@ -23,7 +23,17 @@ from cassandra.util import Time as DriverTime
 from pydantic import BaseModel
 
 from .exceptions import DefinitionError, ValidationError
-from .fields import CqlType, Frozen, Int, Marker, Time, Vector, refuse_aware_time
+from .fields import (
+    CqlType,
+    Frozen,
+    Int,
+    Marker,
+    Time,
+    Timestamp,
+    Vector,
+    refuse_aware_time,
+    stored_timestamp,
+)
 
 Converter = Callable[[Any], Any]
 CollectionKind = Literal["list", "set", "map"]
@@ -57,6 +67,9 @@ class ColumnType:
     normalize: Converter | None = None  # user input -> the value Cassandra will return
     # The UserType classes held at any depth, each after those it holds.
     user_types: tuple[type, ...] = ()
+    # An integer type's range, when ``to_db`` is only the check of that range: generated
+    # code (binding, hydration) checks it inline instead of calling ``to_db``.
+    bounds: tuple[int, int] | None = None
 
     @property
     def is_multicell(self) -> bool:
@@ -76,12 +89,7 @@ def utc(value: dt.datetime) -> dt.datetime:
     Naive datetimes are taken as UTC.  Truncating on the way in makes the value in
     memory equal to the value Cassandra will return.
     """
-    micro = value.microsecond
-    if micro % 1000:
-        value = value.replace(microsecond=micro - micro % 1000)
-    if value.tzinfo is _UTC:
-        return value
-    return aware_utc(value)
+    return stored_timestamp(value)  # type: ignore[no-any-return]
 
 
 def naive_time(where: str) -> Converter:
@@ -129,8 +137,12 @@ def _inet_from_db(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
 # with the model and field named instead of deep in the driver or on the server.
 
 
+def _int_bounds(bits: int) -> tuple[int, int]:
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
 def _int_range(cql: str, bits: int) -> Converter:
-    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    low, high = _int_bounds(bits)
 
     def check(value: int) -> int:
         if not low <= value <= high:
@@ -165,6 +177,14 @@ def _inet_text(value: str) -> str:
     ipaddress.ip_address(value)  # ValueError names the bad address
     return value
 
+
+_BOUNDS: dict[str, tuple[int, int]] = {
+    "tinyint": _int_bounds(8),
+    "smallint": _int_bounds(16),
+    "int": _int_bounds(32),
+    "bigint": _int_bounds(64),
+    "counter": _int_bounds(64),
+}
 
 _CHECKS: dict[str, Converter] = {
     "tinyint": _int_range("tinyint", 8),
@@ -231,20 +251,23 @@ _COMPATIBLE: dict[str, tuple[Any, ...]] = {
 # -- annotation walking --------------------------------------------------------------
 
 # Python types whose CQL constraint pydantic checks once the type carries its marker.
-_CHECKED: dict[Any, CqlType] = {int: Int(), dt.time: Time()}
+_CHECKED: dict[Any, CqlType] = {int: Int(), dt.time: Time(), dt.datetime: Timestamp()}
 _UNIONS = (Union, types.UnionType)
 _GENERICS = (list, set, frozenset, dict, tuple)
 
 
 def checked_marker(annotation: Any) -> CqlType | None:
-    """The marker that makes pydantic check a bare ``int`` or ``time`` annotation."""
+    """The marker that makes pydantic check a bare ``int`` or ``time`` annotation, or
+    normalize a bare ``datetime`` one."""
     return _CHECKED.get(annotation) if isinstance(annotation, type) else None
 
 
 def with_cql_checks(annotation: Any) -> Any:
     """``annotation`` with each bare ``int`` as ``Annotated[int, Int()]`` (pydantic then
-    checks the 32-bit range of CQL ``int``) and each bare ``time`` as
-    ``Annotated[time, Time()]`` (pydantic refuses aware times), at any depth; types that
+    checks the 32-bit range of CQL ``int``), each bare ``time`` as
+    ``Annotated[time, Time()]`` (pydantic refuses aware times) and each bare ``datetime``
+    as ``Annotated[datetime, Timestamp()]`` (pydantic makes it aware UTC milliseconds),
+    at any depth; types that
     carry a type marker are left alone.  Returns ``annotation`` itself when there is
     nothing to change."""
     marker = checked_marker(annotation)
@@ -269,6 +292,14 @@ def with_cql_checks(annotation: Any) -> Any:
             return annotation
         return Union[new_args] if origin in _UNIONS else origin[new_args]
     return annotation
+
+
+def holds_marker(annotation: Any, kind: type[Marker]) -> bool:
+    """Does ``annotation`` carry a marker of ``kind`` at any depth?"""
+    if get_origin(annotation) is Annotated:
+        inner, *meta = get_args(annotation)
+        return any(isinstance(m, kind) for m in meta) or holds_marker(inner, kind)
+    return any(holds_marker(a, kind) for a in get_args(annotation))
 
 
 def split_annotation(annotation: Any) -> tuple[Any, list[Marker], bool]:
@@ -353,10 +384,12 @@ def _resolve(tp: Any, markers: list[Marker], where: str, *, nested: bool) -> Col
             )
         cql = marker.cql
     to_db, from_db = _SCALAR_CONVERTERS.get(base, (None, None))
+    bounds = _BOUNDS.get(cql) if to_db is None else None
     check = _CHECKS.get(cql)
     if check is not None:
         to_db = check if to_db is None else _then(check, to_db)
     return ColumnType(
+        bounds=bounds,
         cql=cql,
         python=tp,
         to_db=to_db,
@@ -486,8 +519,7 @@ def _collection(tp: Any, origin: Any, where: str, *, frozen: bool) -> ColumnType
     item = _element(args[0], where, role=f"{kind} element")
     body = f"{kind}<{item.cql}>"
     python_kind: Callable[..., Any] = origin
-    # Frozen sets go to the driver as frozenset: they may sit inside sets and map keys.
-    db_kind: Callable[..., Any] = list if kind == "list" else frozenset if frozen else set
+    db_kind = db_container(kind, frozen=frozen)
     return ColumnType(
         cql=f"frozen<{body}>" if frozen else body,
         python=tp,
@@ -500,6 +532,14 @@ def _collection(tp: Any, origin: Any, where: str, *, frozen: bool) -> ColumnType
         normalize=_sequence_converter(python_kind, item.normalize) if item.normalize else None,
         user_types=item.user_types,
     )
+
+
+def db_container(kind: CollectionKind, *, frozen: bool) -> Callable[..., Any]:
+    """The container a collection goes to the driver in.  Frozen sets go as frozenset:
+    they may sit inside sets and map keys."""
+    if kind == "map":
+        return dict
+    return list if kind == "list" else frozenset if frozen else set
 
 
 def _element(annotation: Any, where: str, *, role: str = "element") -> ColumnType:
@@ -601,6 +641,8 @@ def _name(tp: Any) -> str:
 __all__ = [
     "ColumnType",
     "checked_marker",
+    "db_container",
+    "holds_marker",
     "naive_time",
     "resolve",
     "split_annotation",

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ClassVar, get_origin
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticUndefined
 
 from .exceptions import ConfigurationError, DefinitionError
@@ -220,10 +220,6 @@ class TypeSchema:
         return tuple(dict.fromkeys(t for f in self.fields for t in f.type.user_types))
 
     @cached_property
-    def normalized(self) -> tuple[tuple[str, Any], ...]:
-        return tuple((f.name, f.type.normalize) for f in self.fields if f.type.normalize)
-
-    @cached_property
     def hash_problem(self) -> str | None:
         """Why instances cannot be hashed (so cannot be set elements or map keys)."""
         if not self.cls.model_config.get("frozen"):
@@ -339,7 +335,8 @@ class UserType(BaseModel):
 
     __coodie_type__: ClassVar[TypeSchema | None] = None
 
-    # Bare int and time fields get their CQL checks (int range, naive time) in pydantic.
+    # Bare int and time fields get their CQL checks (int range, naive time), and bare
+    # datetime fields their normalization (aware UTC milliseconds), in pydantic.
     __get_pydantic_core_schema__ = classmethod(model_core_schema)
 
     @classmethod
@@ -348,16 +345,6 @@ class UserType(BaseModel):
         cls.__coodie_type__ = None
         if cls.__pydantic_complete__:
             cls.__coodie_type__ = build_type_schema(cls)
-
-    @model_validator(mode="after")
-    def _coodie_normalize(self) -> Any:
-        schema = type_schema(type(self))
-        values = self.__dict__
-        for name, normalize in schema.normalized:
-            value = values.get(name)
-            if value is not None:
-                values[name] = normalize(value)
-        return self
 
 
 _building: set[type[UserType]] = set()

@@ -44,6 +44,13 @@ def record(doc: DocumentBase, schema: TableSchema, written: Mapping[str, Any]) -
     """Remember what the table holds after a write: the row the document was loaded
     with (if any) with the ``written`` columns (driver values) replaced."""
     loaded = loaded_row(doc)
+    if loaded is not None and loaded[0] is schema.columns:  # the whole row: by position
+        row = list(loaded[1])
+        position = schema.positions
+        for name, value in written.items():
+            row[position[name]] = value
+        set_loaded_row(doc, (schema.columns, tuple(row)))
+        return
     held = dict(zip([c.name for c in loaded[0]], loaded[1], strict=True)) if loaded else {}
     held.update(written)
     if len(held) == len(schema.columns):
@@ -544,16 +551,13 @@ def _apply_update(doc: DocumentBase, schema: TableSchema, assignments: Any) -> N
     now holds for the columns whose whole value is known."""
     values = doc.__dict__
     loaded = loaded_row(doc)
-    known = (
-        {c.name for c, v in zip(*loaded, strict=True) if v is not UNSET_VALUE} if loaded else set()
-    )
     written: dict[str, Any] = {}
     for assignment, value in assignments:
         column = assignment.column
         name = column.name
         if assignment.op == "set":
             values[name] = column.null_value() if value is None else value
-        elif name in known:
+        elif _is_known(loaded, column):
             values[name] = _changed(assignment.op, values.get(name), value)
         else:  # only the change is known, not the result: leave the field unloaded
             values[name] = None
@@ -564,6 +568,15 @@ def _apply_update(doc: DocumentBase, schema: TableSchema, assignments: Any) -> N
     if loaded is None:  # a new document now knows its key (and what it set)
         written.update((c.name, to_db(schema, c, values[c.name])) for c in schema.primary_key)
     record(doc, schema, written)
+
+
+def _is_known(loaded: tuple[tuple[Column, ...], tuple[Any, ...]] | None, column: Column) -> bool:
+    """Is the column's whole value loaded (read, or written as a whole)?"""
+    if loaded is None:
+        return False
+    columns, row = loaded
+    name = column.name
+    return any(c.name == name and v is not UNSET_VALUE for c, v in zip(columns, row, strict=True))
 
 
 def _changed(op: str, current: Any, value: Any) -> Any:
@@ -660,24 +673,31 @@ def get_op(
                 "pass its value"
             )
         params.append(to_db(schema, column, validate_value(schema, column, value, what="key")))
-    columns = table_of(cls).columns if schema.discriminator is not None else schema.columns
-    text = cql.select(ref, tuple(c.quoted for c in columns), schema.key_clauses)
+    if schema.discriminator is None:
+        columns, quoted = schema.columns, schema.quoted_columns
+    else:
+        columns = table_of(cls).columns
+        quoted = tuple(c.quoted for c in columns)
+    text = cql.select(ref, quoted, schema.key_clauses)
     result = yield conn, Request(text, params, consistency=consistency, timeout=timeout)
     rows = result.current_rows
-    shown = ", ".join(f"{k}={keys[k]!r}" for k in (c.name for c in schema.primary_key))
-    if not rows:
-        raise DocumentNotFound(f"{schema.model_name} with {shown} not found")
     disc = schema.discriminator
+    if not rows:
+        raise DocumentNotFound(f"{schema.model_name} with {_shown(schema, keys)} not found")
     if schema.discriminator_value is not None and disc is not None:
         found = rows[0][[c.name for c in columns].index(disc.name)]
         if found != to_db(schema, disc, schema.discriminator_value):
             raise DocumentNotFound(
-                f"{schema.model_name} with {shown} not found (the row is a "
+                f"{schema.model_name} with {_shown(schema, keys)} not found (the row is a "
                 f"{disc.name}={found!r} row, not {schema.discriminator_value!r})"
             )
     if disc is None:  # the common case: one hydrator, no hierarchy to dispatch
         return hydrator(cls, columns)(rows[0])  # type: ignore[no-any-return]
     return rows_to_documents(cls, columns)(rows)[0]  # type: ignore[no-any-return]
+
+
+def _shown(schema: TableSchema, keys: Mapping[str, Any]) -> str:
+    return ", ".join(f"{c.name}={keys[c.name]!r}" for c in schema.primary_key)
 
 
 def is_full_key(schema: TableSchema, filters: Mapping[str, Any]) -> bool:

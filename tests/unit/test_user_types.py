@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import coodie.sync
 from coodie import schema_sync
 from coodie.connection import Connection, register, unregister
+from coodie.document import set_loaded_row
 from coodie.exceptions import DefinitionError, SchemaMismatch, ValidationError
 from coodie.execution import ForgetPrepared, drive
 from coodie.fields import (
@@ -304,15 +305,18 @@ def test_from_db_builds_the_users_classes_without_validation() -> None:
 
 def test_documents_with_user_types_pickle() -> None:
     shipment = Shipment(to=Address(street="s"), points={Point(x=1)})
-    shipment.__pydantic_private__["_coodie_loaded"] = (  # type: ignore[index]
-        Shipment.__coodie_schema__.columns,  # type: ignore[union-attr]
-        tuple(
-            to_db(Shipment.__coodie_schema__, c, getattr(shipment, c.name))  # type: ignore[arg-type]
-            for c in Shipment.__coodie_schema__.columns  # type: ignore[union-attr]
+    set_loaded_row(
+        shipment,
+        (
+            Shipment.__coodie_schema__.columns,  # type: ignore[union-attr]
+            tuple(
+                to_db(Shipment.__coodie_schema__, c, getattr(shipment, c.name))  # type: ignore[arg-type]
+                for c in Shipment.__coodie_schema__.columns  # type: ignore[union-attr]
+            ),
         ),
     )
     copy = pickle.loads(pickle.dumps(shipment))
-    assert copy == shipment and type(copy.to) is Address
+    assert copy == shipment and type(copy.to) is Address and copy.is_loaded
 
 
 # -- schema sync, driven without a database ---------------------------------------------------
