@@ -41,6 +41,30 @@ def insert_binder(schema: TableSchema) -> Binder:
     return namespace["bind"]  # type: ignore[no-any-return]
 
 
+def key_binder(schema: TableSchema, *, partition_only: bool = False) -> Binder:
+    """``values -> [driver value per key column]`` (the primary key, or the partition
+    key alone).  A key that is ``None`` or fails its conversion raises; callers re-run
+    the slow path to name the column (``values.key_values``)."""
+    namespace: dict[str, Any] = {"missing": _missing}
+    columns = schema.partition_key if partition_only else schema.primary_key
+    items = [
+        f"missing() if (v := values.get({c.name!r})) is None "
+        f"else {to_db_expression(c.type, i, namespace)}"
+        for i, c in enumerate(columns)
+    ]
+    source = "def keys(values):\n    return [" + ", ".join(items) + "]\n"
+    exec(compile(source, f"<coodie keys {schema.model_name}>", "exec"), namespace)
+    return namespace["keys"]  # type: ignore[no-any-return]
+
+
+class MissingKey(LookupError):
+    """Raised by a key binder for a key that is ``None`` (the caller names it)."""
+
+
+def _missing() -> Any:
+    raise MissingKey
+
+
 def to_db_expression(ctype: ColumnType, i: int, namespace: dict[str, Any]) -> str:
     """The expression turning a non-null model value ``v`` into the driver's value.
 
@@ -75,4 +99,4 @@ def to_db_expression(ctype: ColumnType, i: int, namespace: dict[str, Any]) -> st
     return f"(c if not (c := copy{i}(v)) or ({' and '.join(checks)}) else {call})"
 
 
-__all__ = ["insert_binder", "to_db_expression"]
+__all__ = ["MissingKey", "insert_binder", "key_binder", "to_db_expression"]

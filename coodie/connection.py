@@ -128,21 +128,6 @@ class Connection:
 
     # -- binding ---------------------------------------------------------------------------
 
-    def _bind(self, request: Request, prepared: PreparedStatement | None) -> tuple[Any, Any]:
-        if prepared is None:
-            statement: Any = SimpleStatement(request.cql)
-            params: Any = request.params or None
-        else:
-            statement = prepared.bind(request.params)
-            params = None
-        if request.consistency is not None:
-            statement.consistency_level = request.consistency  # checked by Request
-        if request.serial_consistency is not None:
-            statement.serial_consistency_level = request.serial_consistency
-        if request.fetch_size is not None:
-            statement.fetch_size = request.fetch_size
-        return statement, params
-
     def _batch(self, batch: BatchRequest, prepared: list[PreparedStatement]) -> BatchStatement:
         statement = BatchStatement(batch_type=getattr(BatchType, batch.batch_type))
         if batch.consistency is not None:
@@ -152,12 +137,25 @@ class Connection:
         return statement
 
     def statement(self, request: AnyRequest, prepared: Any) -> tuple[Any, Any, dict[str, Any]]:
-        """The driver statement, parameters and ``Session.execute`` keywords of a request."""
+        """The driver statement, parameters and ``Session.execute`` keywords of a request
+        (its consistency levels were checked when it was built)."""
         if isinstance(request, BatchRequest):
-            statement, params = self._batch(request, prepared), None
+            statement: Any = self._batch(request, prepared)
+            params: Any = None
             paging_state = None
         else:
-            statement, params = self._bind(request, prepared)
+            if prepared is None:
+                statement = SimpleStatement(request.cql)
+                params = request.params or None
+            else:
+                statement = prepared.bind(request.params)
+                params = None
+            if request.consistency is not None:
+                statement.consistency_level = request.consistency
+            if request.serial_consistency is not None:
+                statement.serial_consistency_level = request.serial_consistency
+            if request.fetch_size is not None:
+                statement.fetch_size = request.fetch_size
             paging_state = request.paging_state
         kwargs = self._options
         if request.timeout is not None or paging_state is not None:
@@ -185,7 +183,12 @@ class Connection:
     # -- execution ---------------------------------------------------------------------------
 
     def execute(self, request: AnyRequest) -> ResultSet:
-        result = self._start(request, self.prepared_for(request)).result()
+        if isinstance(request, Request) and request.prepare:  # the usual case, in one call
+            prepared = self.cached(request.cql) or self.prepare(request.cql)
+        else:
+            prepared = self.prepared_for(request)
+        statement, params, kwargs = self.statement(request, prepared)
+        result = self.session.execute_async(statement, params, **kwargs).result()
         return _TupleRows(result) if self.legacy else result
 
     def execute_async(self, request: AnyRequest) -> Awaitable[Any]:

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from .operators import ASSIGNMENTS
 from .schema import Column, Index, TableSchema, quote
 
 
-@dataclass(frozen=True, slots=True)
-class Assignment:
-    """One SET item (``op`` names a row of ``operators.ASSIGNMENTS``)."""
+class Assignment(NamedTuple):
+    """One SET item (``op`` names a row of ``operators.ASSIGNMENTS``).  A named tuple:
+    the statement cache hashes and compares these on every update, in C."""
 
     column: Column
     op: str = "set"

@@ -18,6 +18,7 @@ from . import cql
 from .connection import Connection, get_connection
 from .exceptions import ConfigurationError, DefinitionError
 from .hydration import LOADED, Hydrator
+from .instances import bare
 from .operators import SUFFIXES
 from .schema import Column, TableSchema, build_schema, model_core_schema, read_settings
 from .values import from_db, to_db
@@ -271,7 +272,7 @@ def rows_to_documents(model: type[DocumentBase], columns: tuple[Column, ...]) ->
 
 def target(model: type[DocumentBase]) -> tuple[TableSchema, Connection, str]:
     """The schema, the connection it lives on and the quoted table reference."""
-    schema = table_schema(model)
+    schema = model.__dict__.get("__coodie_schema__") or table_schema(model)
     conn = get_connection(schema.connection)
     keyspace = schema.keyspace or conn.keyspace
     if keyspace is None:
@@ -302,14 +303,8 @@ def loaded_row(doc: DocumentBase) -> tuple[tuple[Column, ...], tuple[Any, ...]] 
 def blank_document(cls: type[D]) -> D:
     """An instance with no field set and no row loaded, made without validation: for a
     front that fills ``__dict__`` itself (the cqlengine shim's writes)."""
-    doc = cls.__new__(cls)
-    setattr_ = object.__setattr__
-    setattr_(doc, "__dict__", {})
-    setattr_(doc, "__pydantic_fields_set__", set())
-    setattr_(doc, "__pydantic_extra__", None)
     private = {n: a.get_default() for n, a in cls.__private_attributes__.items() if n != LOADED}
-    setattr_(doc, "__pydantic_private__", {**private, LOADED: None})
-    return doc
+    return bare(cls, {}, set(), {**private, LOADED: None})
 
 
 def set_loaded_row(

@@ -52,30 +52,45 @@ def check_timeout(value: Any, where: str = "timeout") -> float | None:
     return float(value)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Request:
     """One CQL statement with its bound values and per-call options.
 
-    ``prepare=False`` is for DDL, which is sent once and never cached.
+    ``prepare=False`` is for DDL, which is sent once and never cached.  The options are
+    checked here, when the request is built: before any I/O, even a PREPARE (one
+    ``__init__`` per statement, without a ``__post_init__`` call).
     """
 
     cql: str
-    params: Sequence[Any] = ()
-    consistency: Any = None
-    timeout: float | None = None
-    fetch_size: int | None = None
-    paging_state: bytes | None = None
-    prepare: bool = True
-    serial_consistency: Any = None
+    params: Sequence[Any]
+    consistency: Any
+    timeout: float | None
+    fetch_size: int | None
+    paging_state: bytes | None
+    prepare: bool
+    serial_consistency: Any
 
-    def __post_init__(self) -> None:
-        # Checked here, when the request is built: before any I/O, even a PREPARE.
-        if self.timeout is not None:
-            check_timeout(self.timeout)
-        if self.consistency is not None:
-            self.consistency = consistency_level(self.consistency)
-        if self.serial_consistency is not None:
-            self.serial_consistency = consistency_level(self.serial_consistency)
+    def __init__(
+        self,
+        cql: str,
+        params: Sequence[Any] = (),
+        consistency: Any = None,
+        timeout: float | None = None,
+        fetch_size: int | None = None,
+        paging_state: bytes | None = None,
+        prepare: bool = True,
+        serial_consistency: Any = None,
+    ) -> None:
+        self.cql = cql
+        self.params = params
+        self.consistency = None if consistency is None else consistency_level(consistency)
+        self.timeout = None if timeout is None else check_timeout(timeout)
+        self.fetch_size = fetch_size
+        self.paging_state = paging_state
+        self.prepare = prepare
+        self.serial_consistency = (
+            None if serial_consistency is None else consistency_level(serial_consistency)
+        )
 
 
 @dataclass(slots=True)
@@ -111,15 +126,14 @@ class ForgetPrepared:
 Control = Union[Pause, ForgetPrepared]
 
 
-def _execute(conn: Connection, request: AnyRequest) -> Any:
-    return conn.execute(request)
-
-
-def run(operation: Operation[T], execute: Callable[[Connection, AnyRequest], Any] = _execute) -> T:
+def run(
+    operation: Operation[T], execute: Callable[[Connection, AnyRequest], Any] | None = None
+) -> T:
     """Drive an operation with blocking driver calls; errors are raised inside it.
 
-    ``execute`` sends one request (a front may route requests its own way: the cqlengine
-    shim sends them through ``cqlengine.connection.execute``, which applications patch).
+    ``execute`` sends one request (default: the connection's ``execute``; a front may
+    route requests its own way: the cqlengine shim sends them through
+    ``cqlengine.connection.execute``, which applications patch).
     """
     try:
         conn, request = next(operation)
@@ -133,7 +147,7 @@ def run(operation: Operation[T], execute: Callable[[Connection, AnyRequest], Any
                 conn, request = operation.send(None)
                 continue
             try:
-                result = execute(conn, request)
+                result = conn.execute(request) if execute is None else execute(conn, request)
             except Exception as exc:
                 conn, request = operation.throw(exc)
             else:

@@ -239,7 +239,9 @@ def stored_timestamp(value: Any) -> Any:
         value = value.replace(microsecond=micro - micro % 1000)
     if value.tzinfo is _UTC:
         return value
-    return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+    if value.tzinfo is None:  # combine() is several times faster than replace(tzinfo=...)
+        return _dt.datetime.combine(value, value.time(), _UTC)
+    return value.astimezone(_UTC)
 
 
 def refuse_aware_time(value: Any) -> Any:

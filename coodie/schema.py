@@ -204,6 +204,18 @@ class TableSchema:
         return insert_binder(self)
 
     @cached_property
+    def key_binder(self) -> Callable[[Mapping[str, Any]], list[Any]]:
+        from .binding import key_binder
+
+        return key_binder(self)
+
+    @cached_property
+    def partition_key_binder(self) -> Callable[[Mapping[str, Any]], list[Any]]:
+        from .binding import key_binder
+
+        return key_binder(self, partition_only=True)
+
+    @cached_property
     def data_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if not c.is_key)
 

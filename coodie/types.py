@@ -80,7 +80,9 @@ class ColumnType:
 
 
 def aware_utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+    if value.tzinfo is None:  # combine() is several times faster than replace(tzinfo=...)
+        return dt.datetime.combine(value, value.time(), _UTC)
+    return value.astimezone(_UTC)
 
 
 def utc(value: dt.datetime) -> dt.datetime:

@@ -33,6 +33,7 @@ from pydantic_core import PydanticUndefined
 
 from .exceptions import ConfigurationError, DefinitionError
 from .fields import ClusteringKey, DbName, Discriminator, Indexed, Marker, PrimaryKey, Static
+from .instances import bare
 from .schema import check_identifier, model_core_schema, quote, snake_case
 from .types import ColumnType, resolve, split_annotation
 
@@ -270,8 +271,6 @@ class TypeSchema:
 
     def _from_db_converter(self) -> Any:
         cls = self.cls
-        new = cls.__new__
-        setattr_ = object.__setattr__
         names = frozenset(f.name for f in self.fields)
         spec = []
         for i, f in enumerate(self.fields):
@@ -303,16 +302,12 @@ class TypeSchema:
                     out[name] = null if fresh is None else fresh()
                 else:
                     out[name] = item if convert is None else convert(item)
-            instance = new(cls)
-            setattr_(instance, "__dict__", out)
-            setattr_(instance, "__pydantic_fields_set__", set(names))
-            setattr_(instance, "__pydantic_extra__", None)
-            setattr_(
-                instance,
-                "__pydantic_private__",
+            return bare(
+                cls,
+                out,
+                set(names),
                 {n: a.get_default() for n, a in private.items()} if private else None,
             )
-            return instance
 
         return from_db
 

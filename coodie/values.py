@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from .exceptions import InvalidQuery, ValidationError
+from .instances import bare
 from .schema import Column, TableSchema
 
 
@@ -65,12 +66,7 @@ def validate_value(schema: TableSchema, column: Column, value: Any, *, what: str
 def validate_field(model: type[BaseModel], column: Column, value: Any) -> Any:
     """Validate ``value`` as an assignment to the model's field: type, constraints
     (``Field(max_length=...)``) and field validators, as ``doc.field = value`` would."""
-    probe = model.__new__(model)
-    setattr_ = object.__setattr__
-    setattr_(probe, "__dict__", {})
-    setattr_(probe, "__pydantic_fields_set__", set())
-    setattr_(probe, "__pydantic_extra__", None)
-    setattr_(probe, "__pydantic_private__", None)
+    probe = bare(model, {}, set(), None)
     try:
         model.__pydantic_validator__.validate_assignment(probe, column.name, value)
     except PydanticValidationError as exc:
@@ -95,6 +91,10 @@ def key_values(
 ) -> list[Any]:
     """The driver values of the primary key in ``values`` (a document's ``__dict__``), or
     of its partition key alone."""
+    try:  # the generated binder; on any failure, the loop below names the column
+        return (schema.partition_key_binder if partition_only else schema.key_binder)(values)
+    except Exception:  # a None key or a bad value: the loop below names it
+        pass
     out = []
     for column in schema.partition_key if partition_only else schema.primary_key:
         value = values.get(column.name)

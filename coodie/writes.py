@@ -158,10 +158,11 @@ def save_op(
         )
     loaded = loaded_row(doc)
     values = doc.__dict__
-    options = using_params(ttl, timestamp)
+    options = [] if ttl is None and timestamp is None else using_params(ttl, timestamp)
     if consistency is not None:
         consistency_level(consistency)  # checked even when nothing is sent
-    check_batch(batch)
+    if batch is not None:
+        check_batch(batch)
     for name, normalize in schema.normalized_collections:
         value = values.get(name)
         if value is not None:
@@ -214,7 +215,11 @@ def save_op(
         )
         return doc
     text, params, row = _insert_statement(doc, schema, ref, ttl, timestamp, options, lwt=False)
-    request = Request(text, params, consistency=consistency, timeout=timeout)
+    request = Request(text, params, consistency, timeout)
+    if batch is None:  # the usual case, without dispatch()'s generator and callback
+        yield conn, request
+        set_loaded_row(doc, (schema.columns, row))
+        return doc
     yield from dispatch(
         conn, request, batch, lambda: _loaded(doc, schema.columns, row), doc=doc, after_others=True
     )
@@ -438,11 +443,13 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
     lwt = conditional(
         schema, "update()", options.get("if_exists", False), options.get("if_conditions")
     )
-    check_lwt_timestamp(lwt, timestamp)
+    if timestamp is not None:
+        check_lwt_timestamp(lwt, timestamp)
     if not values:
         raise InvalidQuery(f"{schema.model_name}.update() needs at least one field=value")
     assignments, params = parse_assignments(schema, values, allow_keys=False, model=cls)
-    check_counter_options(schema, assignments, ttl, timestamp)
+    if ttl is not None or timestamp is not None:
+        check_counter_options(schema, assignments, ttl, timestamp)
     where, keys = _row_clauses(schema, doc, [a.column for a, _ in assignments])
     text = cql.update(
         ref,
@@ -453,13 +460,19 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
         if_exists=lwt.if_exists,
         conditions=lwt.clauses,
     )
+    if ttl is not None or timestamp is not None:
+        params = [*using_params(ttl, timestamp), *params]
     request = Request(
         text,
-        [*using_params(ttl, timestamp), *params, *keys, *lwt.params],
-        consistency=consistency,
+        [*params, *keys, *lwt.params],
+        consistency,
+        timeout,
         serial_consistency=options.get("serial_consistency"),
-        timeout=timeout,
     )
+    if lwt is UNCONDITIONAL and batch is None:  # the usual case, without dispatch()
+        yield conn, request
+        _apply_update(doc, schema, assignments)
+        return doc
     if not lwt or batch is not None:
         yield from dispatch(
             conn,
@@ -513,6 +526,10 @@ class Conditional:
         raise LWTFailed(f"{self.what} was not applied: {reason}", existing, row)
 
 
+UNCONDITIONAL = Conditional("")
+"""A write without ``IF``: its ``what`` is never shown (no LWT error can occur)."""
+
+
 def check_lwt_timestamp(lwt: Conditional, timestamp: Any) -> None:
     """Cassandra gives a conditional write the time of its Paxos round: it takes none."""
     if lwt and timestamp is not None:
@@ -526,6 +543,8 @@ def conditional(
     schema: TableSchema, method: str, if_exists: Any, if_conditions: Any
 ) -> Conditional:
     """Check and parse ``if_exists``/``if_conditions`` (one of them at most)."""
+    if if_exists is False and if_conditions is None:
+        return UNCONDITIONAL  # the usual case: nothing to check or build
     what = f"{schema.model_name}.{method}"
     if not isinstance(if_exists, bool):
         raise InvalidQuery(f"{what}: if_exists takes True or False, not {if_exists!r}")
@@ -623,7 +642,6 @@ def delete_op(
 ) -> Operation[None]:
     schema, conn, ref = target(type(doc))
     lwt = conditional(schema, "delete()", if_exists, if_conditions)
-    check_lwt_timestamp(lwt, timestamp)
     text = cql.delete(
         ref,
         schema.key_clauses,
@@ -631,14 +649,17 @@ def delete_op(
         if_exists=lwt.if_exists,
         conditions=lwt.clauses,
     )
-    params = [*using_params(None, timestamp), *key_values(schema, doc.__dict__), *lwt.params]
-    request = Request(
-        text,
-        params,
-        consistency=consistency,
-        serial_consistency=serial_consistency,
-        timeout=timeout,
-    )
+    params = key_values(schema, doc.__dict__)
+    if timestamp is not None:
+        check_lwt_timestamp(lwt, timestamp)
+        params = [*using_params(None, timestamp), *params]
+    if lwt is not UNCONDITIONAL:
+        params += lwt.params
+    request = Request(text, params, consistency, timeout, serial_consistency=serial_consistency)
+    if lwt is UNCONDITIONAL and batch is None:  # the usual case, without dispatch()
+        yield conn, request
+        set_loaded_row(doc, None)
+        return
     if lwt and batch is None:
         yield from lwt.send(conn, request, type(doc))
         _forget(doc)
