@@ -239,6 +239,10 @@ class TableSchema:
         return tuple((n, f) for n, f in self.normalized if self.by_name[n].type.collection)
 
     @cached_property
+    def has_static(self) -> bool:
+        return any(c.kind == "static" for c in self.columns)
+
+    @cached_property
     def is_counter_table(self) -> bool:
         return any(c.type.counter for c in self.data_columns)
 

@@ -8,13 +8,17 @@ statement; ``to_db``/``from_db`` cross between model values and driver values.
 from __future__ import annotations
 
 import difflib
-from datetime import datetime, timedelta, timezone
-from typing import Any
+import types
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from .exceptions import InvalidQuery, ValidationError
+from .fields import Marker
 from .instances import bare
 from .schema import Column, TableSchema
 
@@ -65,7 +69,17 @@ def validate_value(schema: TableSchema, column: Column, value: Any, *, what: str
 
 def validate_field(model: type[BaseModel], column: Column, value: Any) -> Any:
     """Validate ``value`` as an assignment to the model's field: type, constraints
-    (``Field(max_length=...)``) and field validators, as ``doc.field = value`` would."""
+    (``Field(max_length=...)``) and field validators, as ``doc.field = value`` would.
+
+    A value of exactly the field's scalar type, for a field pydantic would return it
+    unchanged for (no constraints, validators or config that could change or refuse
+    it), is taken as it is (and normalized, as its marker would)."""
+    ctype = column.type
+    if type(value) is ctype.python and column.name in plain_fields(model):
+        bounds = ctype.bounds
+        if bounds is None or bounds[0] <= value <= bounds[1]:
+            normalize = ctype.normalize
+            return value if normalize is None else normalize(value)
     probe = bare(model, {}, set(), None)
     try:
         model.__pydantic_validator__.validate_assignment(probe, column.name, value)
@@ -77,6 +91,85 @@ def validate_field(model: type[BaseModel], column: Column, value: Any) -> Any:
             exc.errors(),
         ) from None
     return probe.__dict__[column.name]
+
+
+# Scalar types pydantic returns unchanged when given exactly that type (lax mode).
+_PLAIN_TYPES = frozenset({str, int, float, bool, bytes, uuid.UUID, datetime, date, timedelta})
+# Model settings that cannot change or refuse a value of the field's exact type.
+_HARMLESS_CONFIG = frozenset(
+    {
+        "extra",
+        "arbitrary_types_allowed",
+        "validate_assignment",
+        "revalidate_instances",
+        "title",
+        "populate_by_name",
+        "validate_by_name",
+        "validate_by_alias",
+        "protected_namespaces",
+        "json_schema_extra",
+        "use_attribute_docstrings",
+        "defer_build",
+    }
+)
+_plain: dict[type[BaseModel], tuple[Any, frozenset[str]]] = {}
+
+
+def plain_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` whose validation returns a value of their exact scalar type
+    unchanged (before coodie's own normalization): no constraints, no validators, no
+    frozen field, no model setting that transforms values.  Found once per validator."""
+    validator = model.__dict__.get("__pydantic_validator__")
+    known = _plain.get(model)
+    if known is not None and known[0] is validator:
+        return known[1]
+    found = frozenset(_find_plain(model))
+    _plain[model] = (validator, found)
+    return found
+
+
+def _find_plain(model: type[BaseModel]) -> Iterator[str]:
+    config = model.model_config
+    if not config.keys() <= _HARMLESS_CONFIG or config.get("frozen"):
+        return
+    decorators = model.__pydantic_decorators__
+    if decorators.model_validators or decorators.root_validators:
+        return
+    checked = {
+        field
+        for group in (decorators.field_validators, decorators.validators)
+        for d in group.values()
+        for field in d.info.fields
+    }
+    if "*" in checked:
+        return
+    for name, info in model.__pydantic_fields__.items():
+        if name in checked or info.frozen or info.discriminator is not None:
+            continue
+        if not all(isinstance(m, Marker) for m in info.metadata):
+            continue
+        if _bare_type(info.annotation) in _PLAIN_TYPES:
+            yield name
+
+
+def _bare_type(annotation: Any) -> Any:
+    """``X`` from ``X``, ``Optional[X]`` or ``Annotated[X, <coodie markers>]``, nested;
+    ``None`` for anything else (a constraint, a union, a generic)."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation, *meta = get_args(annotation)
+            if not all(isinstance(m, Marker) for m in meta):
+                return None
+        elif origin is Union or origin is types.UnionType:
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return None
+            annotation = args[0]
+        elif origin is not None:
+            return None
+        else:
+            return annotation
 
 
 def unknown_field(schema: TableSchema, name: str, what: str = "field") -> str:

@@ -231,7 +231,7 @@ def _row_clauses(
 ) -> tuple[tuple[str, ...], list[Any]]:
     """WHERE clauses and values for a write of ``columns``: the partition key alone when
     they are all static (Cassandra refuses clustering restrictions then), else the row."""
-    if schema.clustering and all(c.kind == "static" for c in columns):
+    if schema.has_static and schema.clustering and all(c.kind == "static" for c in columns):
         n = len(schema.partition_key)  # the clustering key may be unset then
         return schema.key_clauses[:n], key_values(schema, doc.__dict__, partition_only=True)
     return schema.key_clauses, key_values(schema, doc.__dict__)
@@ -447,7 +447,7 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
         check_lwt_timestamp(lwt, timestamp)
     if not values:
         raise InvalidQuery(f"{schema.model_name}.update() needs at least one field=value")
-    assignments, params = parse_assignments(schema, values, allow_keys=False, model=cls)
+    assignments, set_params = parse_assignments(schema, values, allow_keys=False, model=cls)
     if ttl is not None or timestamp is not None:
         check_counter_options(schema, assignments, ttl, timestamp)
     where, keys = _row_clauses(schema, doc, [a.column for a, _ in assignments])
@@ -460,6 +460,7 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
         if_exists=lwt.if_exists,
         conditions=lwt.clauses,
     )
+    params = set_params
     if ttl is not None or timestamp is not None:
         params = [*using_params(ttl, timestamp), *params]
     request = Request(
@@ -471,21 +472,21 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
     )
     if lwt is UNCONDITIONAL and batch is None:  # the usual case, without dispatch()
         yield conn, request
-        _apply_update(doc, schema, assignments)
+        _apply_update(doc, schema, assignments, set_params)
         return doc
     if not lwt or batch is not None:
         yield from dispatch(
             conn,
             request,
             batch,
-            lambda: _apply_update(doc, schema, assignments),
+            lambda: _apply_update(doc, schema, assignments, set_params),
             doc=doc,
             counter=any(a.column.type.counter for a, _ in assignments),
             conditional=bool(lwt),
         )
         return doc
     yield from lwt.send(conn, request, cls)
-    _apply_update(doc, schema, assignments)
+    _apply_update(doc, schema, assignments, set_params)
     return doc
 
 
@@ -565,25 +566,29 @@ def conditional(
     )
 
 
-def _apply_update(doc: DocumentBase, schema: TableSchema, assignments: Any) -> None:
+def _apply_update(
+    doc: DocumentBase, schema: TableSchema, assignments: Any, db_values: Sequence[Any]
+) -> None:
     """After an update was applied: show it in the document and record what the table
-    now holds for the columns whose whole value is known."""
+    now holds for the columns whose whole value is known (``db_values``: what each
+    assignment sent)."""
     values = doc.__dict__
     loaded = loaded_row(doc)
     written: dict[str, Any] = {}
-    for assignment, value in assignments:
+    for (assignment, value), sent in zip(assignments, db_values, strict=True):
         column = assignment.column
         name = column.name
         if assignment.op == "set":
             values[name] = column.null_value() if value is None else value
+            written[name] = sent  # the value written: the driver's form of values[name]
         elif _is_known(loaded, column):
             values[name] = _changed(assignment.op, values.get(name), value)
+            written[name] = to_db(schema, column, values[name])
         else:  # only the change is known, not the result: leave the field unloaded
             values[name] = None
             doc.__pydantic_fields_set__.discard(name)
             continue
         doc.__pydantic_fields_set__.add(name)
-        written[name] = to_db(schema, column, values[name])
     if loaded is None:  # a new document now knows its key (and what it set)
         written.update((c.name, to_db(schema, c, values[c.name])) for c in schema.primary_key)
     record(doc, schema, written)
