@@ -70,7 +70,7 @@ def to_db_expression(ctype: ColumnType, i: int, namespace: dict[str, Any]) -> st
 
     Where the conversion is only a range check (or a collection copy with range checks
     on its items), the check is inline and ``convert{i}`` is called only when it fails,
-    to raise the error that names the range.
+    to raise the error that names the range (on the value itself, never consumed).
     """
     convert = ctype.to_db
     if convert is None:
@@ -93,10 +93,15 @@ def to_db_expression(ctype: ColumnType, i: int, namespace: dict[str, Any]) -> st
             return call  # a real conversion of the items
         low, high = part.bounds
         checks.append(f"{low} <= min({items}) and max({items}) <= {high}")
+    # Only a value of the container validation makes (a list for list[int], ...) takes
+    # the inline path; anything else (an iterator set through model_construct, pairs for
+    # a map) goes to the converter, which refuses it as before.
+    namespace[f"kind{i}"] = ctype.empty
     namespace[f"copy{i}"] = db_container(ctype.collection, frozen=ctype.frozen)
     if not checks:
-        return f"copy{i}(v)"
-    return f"(c if not (c := copy{i}(v)) or ({' and '.join(checks)}) else {call})"
+        return f"(copy{i}(v) if type(v) is kind{i} else {call})"
+    inline = f"(not (c := copy{i}(v)) or ({' and '.join(checks)}))"
+    return f"(c if type(v) is kind{i} and {inline} else {call})"
 
 
 __all__ = ["MissingKey", "insert_binder", "key_binder", "to_db_expression"]

@@ -138,7 +138,8 @@ class Connection:
 
     def statement(self, request: AnyRequest, prepared: Any) -> tuple[Any, Any, dict[str, Any]]:
         """The driver statement, parameters and ``Session.execute`` keywords of a request
-        (its consistency levels were checked when it was built)."""
+        (its consistency levels were checked when it was built).  The keywords may be
+        the connection's own dict: read them, pass them on, never change them."""
         if isinstance(request, BatchRequest):
             statement: Any = self._batch(request, prepared)
             params: Any = None
@@ -201,7 +202,8 @@ class Connection:
         prepared = self.cached(request.cql)
         if prepared is None:
             return self._prepare_then_execute(request)
-        return self._future(request, prepared)
+        statement, params, kwargs = self.statement(request, prepared)
+        return self._settle(self.session.execute_async(statement, params, **kwargs))
 
     async def _prepare_then_execute(self, request: AnyRequest) -> Any:
         if isinstance(request, BatchRequest):
@@ -211,18 +213,21 @@ class Connection:
         return await self._future(request, prepared)
 
     def _future(self, request: AnyRequest, prepared: Any) -> asyncio.Future[Any]:
+        return self._settle(self._start(request, prepared))
+
+    def _settle(self, future: ResponseFuture) -> asyncio.Future[Any]:
         """An asyncio future settled from the driver's I/O thread.
 
         The rows the callback receives are wrapped on the loop's thread as
         ``ResponseFuture.result()`` would (without its lock round), and a cancelled
         waiter is left alone."""
-        future = self._start(request, prepared)
-        waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Any] = loop.create_future()
         future.add_callbacks(
             _settled,
             _settled,
-            callback_args=(waiter, future, False, self.legacy),
-            errback_args=(waiter, future, True, self.legacy),
+            callback_args=(False, loop, waiter, future, self.legacy),
+            errback_args=(True, loop, waiter, future, self.legacy),
         )
         return waiter
 
@@ -232,11 +237,16 @@ class Connection:
 
 
 def _settled(
-    outcome: Any, waiter: asyncio.Future[Any], future: ResponseFuture, failed: bool, legacy: bool
+    outcome: Any,
+    failed: bool,
+    loop: asyncio.AbstractEventLoop,
+    waiter: asyncio.Future[Any],
+    future: ResponseFuture,
+    legacy: bool,
 ) -> None:
-    """On the driver's I/O thread: hand the outcome to the waiter's loop."""
+    """On the driver's I/O thread: hand the rows (or the error) to the waiter's loop."""
     try:  # noqa: SIM105 (on every response: no context manager)
-        waiter.get_loop().call_soon_threadsafe(_resolve, waiter, future, outcome, failed, legacy)
+        loop.call_soon_threadsafe(_resolve, waiter, future, outcome, failed, legacy)
     except RuntimeError:  # the loop was closed meanwhile: nobody is waiting any more
         pass
 

@@ -18,7 +18,7 @@ from . import cql
 from .connection import Connection, get_connection
 from .exceptions import ConfigurationError, DefinitionError
 from .hydration import LOADED, Hydrator
-from .instances import bare
+from .instances import bare, private_defaults
 from .operators import SUFFIXES
 from .schema import Column, TableSchema, build_schema, model_core_schema, read_settings
 from .values import from_db, to_db
@@ -59,11 +59,32 @@ class DocumentBase(BaseModel):
         cls.__coodie_schema__ = None
         check_field_names(cls)
         # A model whose annotations pydantic cannot resolve yet (forward references)
-        # gets its schema on first use, after model_rebuild(); see table_schema().
-        if not read_settings(cls).get("abstract") and cls.__pydantic_complete__:
-            cls.__coodie_schema__ = build_schema(cls, cls.model_fields)
-            _register_subtype(cls, cls.__coodie_schema__)
-            _default_discriminator(cls, cls.__coodie_schema__)
+        # gets its schema once they are: see model_rebuild() and table_schema().
+        if cls.__pydantic_complete__:
+            _complete(cls)
+
+    @classmethod
+    def model_rebuild(
+        cls,
+        *,
+        force: bool = False,
+        raise_errors: bool = True,
+        _parent_namespace_depth: int = 2,
+        _types_namespace: Any = None,
+    ) -> bool | None:
+        # Pydantic rebuilds a model with forward references when they can be resolved
+        # (explicitly, or on its first validation): the table description, a subclass's
+        # place in its hierarchy and its discriminator value come then, before any
+        # document of it is built.
+        done = super().model_rebuild(
+            force=force,
+            raise_errors=raise_errors,
+            _parent_namespace_depth=_parent_namespace_depth + 1,
+            _types_namespace=_types_namespace,
+        )
+        if cls.__pydantic_complete__ and cls.__dict__.get("__coodie_schema__") is None:
+            _complete(cls)
+        return done
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -71,6 +92,16 @@ class DocumentBase(BaseModel):
         return self.__dict__ == other.__dict__
 
     __hash__ = None  # type: ignore[assignment]
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
+        # The loaded row holds the driver's UNSET_VALUE (a sentinel compared by identity)
+        # and the table description's columns: a deep copy shares them.
+        memo = {} if memo is None else memo
+        memo[id(UNSET_VALUE)] = UNSET_VALUE
+        loaded = loaded_row(self)
+        if loaded is not None:
+            memo[id(loaded[0])] = loaded[0]
+        return super().__deepcopy__(memo)
 
     def __getstate__(self) -> dict[Any, Any]:
         # The loaded row refers to the table description (converters are closures, not
@@ -148,13 +179,26 @@ def table_schema(model: type[DocumentBase]) -> TableSchema:
         )
     try:
         model.model_rebuild()
+    except DefinitionError:
+        raise
     except Exception as exc:
         raise ConfigurationError(
             f"{model.__name__} has annotations that cannot be resolved ({exc}); define or "
             f"import the types they name, then call {model.__name__}.model_rebuild()"
         ) from exc
-    model.__coodie_schema__ = build_schema(model, model.model_fields)
-    return model.__coodie_schema__
+    if model.__dict__.get("__coodie_schema__") is None:
+        _complete(model)
+    return model.__coodie_schema__  # type: ignore[return-value]
+
+
+def _complete(model: type[DocumentBase]) -> None:
+    """Once pydantic completed the model: its table description, its place in a
+    single-table hierarchy, and its discriminator value."""
+    if read_settings(model).get("abstract"):
+        return
+    model.__coodie_schema__ = schema = build_schema(model, model.model_fields)
+    _register_subtype(model, schema)
+    _default_discriminator(model, schema)
 
 
 def _register_subtype(model: type[DocumentBase], schema: TableSchema) -> None:
@@ -303,7 +347,7 @@ def loaded_row(doc: DocumentBase) -> tuple[tuple[Column, ...], tuple[Any, ...]] 
 def blank_document(cls: type[D]) -> D:
     """An instance with no field set and no row loaded, made without validation: for a
     front that fills ``__dict__`` itself (the cqlengine shim's writes)."""
-    private = {n: a.get_default() for n, a in cls.__private_attributes__.items() if n != LOADED}
+    private = private_defaults({n: a for n, a in cls.__private_attributes__.items() if n != LOADED})
     return bare(cls, {}, set(), {**private, LOADED: None})
 
 

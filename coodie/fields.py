@@ -244,6 +244,22 @@ def stored_timestamp(value: Any) -> Any:
     return value.astimezone(_UTC)
 
 
+def normalize_timestamps(value: Any) -> Any:
+    """``value`` with every datetime in it (at any depth of lists, sets, tuples and
+    dicts) as ``stored_timestamp`` makes it; ``value`` itself when none changes."""
+    if isinstance(value, _dt.datetime):
+        return stored_timestamp(value)
+    kind = type(value)
+    if kind is dict:
+        pairs = [(normalize_timestamps(k), normalize_timestamps(v)) for k, v in value.items()]
+        same = all(a is k and b is v for (a, b), (k, v) in zip(pairs, value.items(), strict=True))
+        return value if same else dict(pairs)
+    if kind in (list, tuple, set, frozenset):
+        items = [normalize_timestamps(v) for v in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else kind(items)
+    return value
+
+
 def refuse_aware_time(value: Any) -> Any:
     if isinstance(value, _dt.time) and value.tzinfo is not None:
         raise ValueError(

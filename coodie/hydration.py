@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from cassandra.util import OrderedMapSerializedKey
 
 from .exceptions import UnreadableRow
-from .instances import SETTERS
+from .instances import SETTERS, private_defaults
 from .types import aware_utc
 
 if TYPE_CHECKING:
@@ -132,7 +132,8 @@ def _generate(cls: type[DocumentBase], columns: tuple[Column, ...]) -> tuple[str
     else:  # a hierarchy's row holds other subclasses' columns: not this document's
         namespace["own_columns"] = tuple(columns[i] for i in own)
         loaded = f"{LOADED!r}: (own_columns, ({''.join(f'row[{i}], ' for i in own)}))"
-    defaults = "**{n: a.get_default() for n, a in private.items()}, " if private else ""
+    namespace["private_defaults"] = private_defaults
+    defaults = "**private_defaults(private), " if private else ""
     private_expr = "{" + defaults + loaded + "}"
     source = "\n".join(
         [

@@ -9,7 +9,7 @@ every row read.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -48,4 +48,24 @@ def bare(cls: type[M], values: dict[str, Any], fields_set: set[str], private: An
     return instance
 
 
-__all__ = ["SETTERS", "bare", "set_dict", "set_extra", "set_fields_set", "set_private"]
+def private_defaults(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """Fresh values of private attributes (``PrivateAttr(default_factory=...)`` called),
+    for an instance built without ``__init__``."""
+    out = {}
+    for name, attribute in attributes.items():
+        try:
+            out[name] = attribute.get_default(call_default_factory=True)
+        except TypeError:  # a pydantic whose get_default() always calls the factory
+            out[name] = attribute.get_default()
+    return out
+
+
+__all__ = [
+    "SETTERS",
+    "bare",
+    "private_defaults",
+    "set_dict",
+    "set_extra",
+    "set_fields_set",
+    "set_private",
+]

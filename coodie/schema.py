@@ -31,6 +31,7 @@ from .fields import (
     PrimaryKey,
     Static,
     TimestampType,
+    normalize_timestamps,
 )
 from .types import (
     ColumnType,
@@ -591,11 +592,51 @@ def add_cql_checks(fields: Mapping[str, FieldInfo]) -> bool:
     changed = False
     for info in fields.values():
         changed |= _add_checks(info)
-        if info.validate_default is None and _normalizes(info):
-            # A default (``default_factory=datetime.now``) is normalized like a value.
-            info.validate_default = True
-            changed = True
+        if _normalizes(info):
+            changed |= _normalize_default(info)
     return changed
+
+
+def _normalizing(factory: Any, *, takes_data: bool) -> Any:
+    """``factory`` whose values have their timestamps normalized (same signature: pydantic
+    passes the validated data to a factory that takes an argument)."""
+    if takes_data:
+
+        def with_data(data: Any) -> Any:
+            return normalize_timestamps(factory(data))
+
+        made: Any = with_data
+    else:
+
+        def plain() -> Any:
+            return normalize_timestamps(factory())
+
+        made = plain
+    made.__coodie_normalizes__ = True
+    return made
+
+
+def _normalize_default(info: FieldInfo) -> bool:
+    """A timestamp default (``= datetime(...)``, ``default_factory=datetime.now``, or
+    timestamps inside a collection) is normalized as a given value would be.  Pydantic
+    does not validate defaults (nor is it asked to: that would run the field's
+    validators on them, and refuse a ``= None`` of a non-Optional field)."""
+    factory: Any = info.default_factory
+    if factory is not None:
+        if getattr(factory, "__coodie_normalizes__", False):
+            return False  # wrapped already (an earlier build, or a parent's field)
+        info.default_factory = _normalizing(
+            factory, takes_data=getattr(info, "default_factory_takes_data", False)
+        )
+        return True
+    default = info.default
+    if default is PydanticUndefined or default is None:
+        return False
+    normalized = normalize_timestamps(default)
+    if normalized is default:
+        return False
+    info.default = normalized
+    return True
 
 
 def _add_checks(info: FieldInfo) -> bool:

@@ -33,7 +33,7 @@ from pydantic_core import PydanticUndefined
 
 from .exceptions import ConfigurationError, DefinitionError
 from .fields import ClusteringKey, DbName, Discriminator, Indexed, Marker, PrimaryKey, Static
-from .instances import bare
+from .instances import bare, private_defaults
 from .schema import check_identifier, model_core_schema, quote, snake_case
 from .types import ColumnType, resolve, split_annotation
 
@@ -306,7 +306,7 @@ class TypeSchema:
                 cls,
                 out,
                 set(names),
-                {n: a.get_default() for n, a in private.items()} if private else None,
+                private_defaults(private) if private else None,
             )
 
         return from_db

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Optional
 
 import pytest
+from cassandra.query import UNSET_VALUE
 from pydantic import (
     AfterValidator,
     ConfigDict,
@@ -25,9 +26,18 @@ from pydantic import (
 import coodie.sync
 from coodie.binding import key_binder
 from coodie.connection import register, unregister
-from coodie.document import loaded_row, set_loaded_row, table_schema
+from coodie.document import loaded_row, set_loaded_row, table_of, table_schema
 from coodie.exceptions import InvalidQuery, ValidationError
-from coodie.fields import BigInt, ClusteringKey, Frozen, PrimaryKey, SmallInt, Timestamp
+from coodie.fields import (
+    BigInt,
+    ClusteringKey,
+    Discriminator,
+    Frozen,
+    PrimaryKey,
+    SmallInt,
+    Timestamp,
+)
+from coodie.usertype import UserType
 from coodie.values import key_values, plain_fields
 from tests.unit.offline import Recorder
 
@@ -245,3 +255,99 @@ def test_update_validates_what_pydantic_would(session: Recorder) -> None:
     assert doc.at == dt.datetime(2024, 1, 1, 0, 0, 0, 5000, tzinfo=UTC)
     ((_, params),) = session.executed
     assert params[:5] == ["ABC", "x", -5, dt.datetime(2024, 1, 1, 0, 0, 0, 5000, tzinfo=UTC), "ab"]
+
+
+# -- found by the adversarial pass of issue 9 ------------------------------------------------------
+
+
+class Loose(coodie.sync.Document):
+    id: Annotated[int, PrimaryKey()]
+    at: dt.datetime = None  # type: ignore[assignment]  # accepted by pydantic as a default
+    until: Optional[dt.datetime] = None
+    stamp: dt.datetime = Field(
+        default=dt.datetime(2020, 1, 1, 0, 0, 0, 123456), validate_default=False
+    )
+    times: list[dt.datetime] = Field(
+        default_factory=lambda: [dt.datetime(2020, 1, 1, 0, 0, 0, 1500)]
+    )
+    _cache: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    @field_validator("until")
+    @classmethod
+    def before_2030(cls, value: dt.datetime) -> dt.datetime:
+        if value >= dt.datetime(2030, 1, 1, tzinfo=UTC):  # would fail on None
+            raise ValueError("too late")
+        return value
+
+    class Settings:
+        connection = FAKE
+
+
+def test_timestamp_defaults_are_normalized_without_validating_them() -> None:
+    doc = Loose(id=1)  # "= None" of a non-Optional field, and a validator on a None default
+    assert doc.at is None and doc.until is None
+    assert doc.stamp == dt.datetime(
+        2020, 1, 1, 0, 0, 0, 123000, tzinfo=UTC
+    )  # validate_default=False
+    assert doc.times == [dt.datetime(2020, 1, 1, 0, 0, 0, 1000, tzinfo=UTC)]
+
+
+def test_private_attribute_factories_run_for_documents_built_without_init() -> None:
+    from coodie.document import blank_document, hydrator
+
+    schema = table_schema(Loose)
+    row = tuple(None if v is UNSET_VALUE else v for v in schema.insert_binder(Loose(id=1).__dict__))
+    read = hydrator(Loose, schema.columns)(row)
+    assert read._cache == {} and blank_document(Loose)._cache == {}
+    read._cache["x"] = 1
+    assert Loose(id=2)._cache == {}
+
+
+def test_a_deep_copy_of_a_saved_document_saves(session: Recorder) -> None:
+    import copy
+
+    doc = Loose(id=1)
+    doc.save()  # "at" unset: UNSET_VALUE in the loaded row
+    twin = copy.deepcopy(doc)
+    twin.at = dt.datetime(2024, 1, 1, tzinfo=UTC)
+    twin.save()
+    _, (second, params) = session.executed
+    assert second.startswith("UPDATE") and params[0] == dt.datetime(2024, 1, 1, tzinfo=UTC)
+    assert twin.model_copy(deep=True).is_loaded
+
+
+def test_an_iterator_set_without_validation_is_refused_not_consumed(session: Recorder) -> None:
+    doc = Run.model_construct(
+        build="b", shard=1, at=dt.datetime(2024, 5, 1, tzinfo=UTC), tags=iter([1, 2**31])
+    )
+    with pytest.raises((ValueError, ValidationError), match="outside the int range"):
+        doc.save()
+    assert session.untouched
+
+
+class Pet(coodie.sync.Document):
+    owner: Annotated[str, PrimaryKey()]
+    kind: Annotated[str, Discriminator()] = ""
+
+    class Settings:
+        connection = FAKE
+
+
+class Cat(Pet):
+    toy: Optional[Toy] = None  # a forward reference: completed on first use
+
+    class Settings:
+        discriminator = "cat"
+
+
+class Toy(UserType):
+    label: str = ""
+
+
+def test_a_subclass_completed_later_writes_its_discriminator(session: Recorder) -> None:
+    cat = Cat(owner="ann", kind="dog", toy=Toy(label="mouse"))  # pydantic rebuilds Cat here
+    assert cat.kind == "cat"
+    cat.save()
+    ((_, params),) = session.executed
+    assert "cat" in params
+    assert "toy" in {c.name for c in table_of(Pet).columns}  # registered in the hierarchy

@@ -161,6 +161,7 @@ class BaseModel:
     _plain_init: ClassVar[bool] = True  # no __init__ of the application's own
     _loaders: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, from_core or None)
     _dumpers: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, to_core or None)
+    _dump: ClassVar[Any]  # an instance's values -> a core document's values (see _dumper)
     _init_plan: ClassVar[tuple[tuple[str, Any, bool, bool], ...]] = ()  # for __init__
     _snapshots: ClassVar[tuple[tuple[str, Any], ...]] = ()  # (column, copy) for mutables
     _load: ClassVar[Any]  # a loaded document's values -> the instance's state
@@ -509,11 +510,7 @@ class BaseModel:
         current = self._current
         if doc is None or not self._can_update():  # a new row: every column
             doc = self._doc = blank_document(document)
-            doc.__dict__.update(
-                (n, v if dump is None else dump(v))
-                for n, dump in self._dumpers
-                for v in (current.get(n),)
-            )
+            doc.__dict__.update(self._dump(current))
             return doc
         if type(doc) is not document:  # placed elsewhere since it was read
             copy = blank_document(document)
@@ -860,6 +857,7 @@ class ModelMetaClass(type):
         klass._plain_init = klass.__init__ is BaseModel.__init__  # type: ignore[attr-defined,misc]
         klass._loaders = tuple((k, c.loader()) for k, c in defined.items())  # type: ignore[attr-defined]
         klass._dumpers = tuple((k, c.dumper()) for k, c in defined.items())  # type: ignore[attr-defined]
+        klass._dump = staticmethod(_dumper(klass._dumpers))  # type: ignore[attr-defined]
         klass._init_plan = tuple(  # type: ignore[attr-defined]
             (k, c, c.has_default, isinstance(c, cols.BaseContainerColumn))
             for k, c in defined.items()
@@ -883,15 +881,36 @@ class ModelMetaClass(type):
         return klass
 
 
+def _dumper(dumpers: Any) -> Any:
+    """The function that turns an instance's values into a new core document's values,
+    generated once per model (a dict literal, as ``_loader``): on every write of a new
+    row and every delete of a row not read."""
+    namespace: dict[str, Any] = {}
+    items = []
+    for i, (name, dump) in enumerate(dumpers):
+        if dump is None:
+            items.append(f"{name!r}: get({name!r})")
+        else:
+            namespace[f"dump{i}"] = dump
+            items.append(f"{name!r}: dump{i}(get({name!r}))")
+    source = "def dump(current):\n    get = current.get\n    return {" + ", ".join(items) + "}\n"
+    exec(source, namespace)
+    return namespace["dump"]
+
+
 def _loader(loaders: Any, snapshots: Any) -> Any:
     """The function that turns a loaded core document's values into an instance's state
     (``_current``, ``_previous``, ...), generated once per model: a dict literal per
     row, the way the core's hydrator is made."""
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"combine": dt.datetime.combine}
     items = []
     for i, (name, load) in enumerate(loaders):
         if load is None:
             items.append(f"{name!r}: get({name!r})")
+        elif load is cols._naive:  # inline: on every timestamp of every row read
+            items.append(
+                f"{name!r}: None if (v := get({name!r})) is None else combine(v, v.time())"
+            )
         else:
             namespace[f"load{i}"] = load
             items.append(f"{name!r}: load{i}(get({name!r}))")

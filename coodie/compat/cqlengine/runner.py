@@ -41,11 +41,11 @@ def _through_execute(conn: Any, request: AnyRequest, timeout: Any) -> Any:
             if not isinstance(request, BatchRequest)
             else "\n".join(["BEGIN BATCH", *(r.cql for r in request.requests), "APPLY BATCH;"])
         )
-    given = kwargs.pop("timeout", cqlengine_connection.NOT_SET)
     if timeout is cqlengine_connection.NOT_SET:
-        timeout = given
+        timeout = kwargs.get("timeout", timeout)
+    options = {k: v for k, v in kwargs.items() if k != "timeout"}  # kwargs may be shared
     return cqlengine_connection.execute(
-        statement, params, timeout=timeout, connection=conn.name, **kwargs
+        statement, params, timeout=timeout, connection=conn.name, **options
     )
 
 
