@@ -252,7 +252,7 @@ def parse_assignments(
     pairs: list[tuple[Assignment, Any]] = []
     params: list[Any] = []
     for key, raw in values.items():
-        name, op = split(key, ASSIGNMENTS)
+        name, op = split(key, ASSIGNMENTS) if "__" in key else (key, None)
         op = op or "set"
         column = schema.by_name.get(name)
         if column is None:

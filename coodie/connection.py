@@ -8,6 +8,7 @@ and queries never touch the session directly.  Connections are registered by nam
 from __future__ import annotations
 
 import asyncio
+import collections
 import ipaddress
 import math
 import threading
@@ -64,6 +65,7 @@ class Connection:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._preparing: dict[tuple[int, str], asyncio.Future[PreparedStatement]] = {}
+        self._inbox: _Inbox | None = None  # the last event loop's (see _settle)
         # Rows come back as plain tuples; hydration maps them by position.  A session
         # configured the driver's legacy way (session.row_factory = ..., as cqlengine
         # does) cannot take execution profiles: its rows are turned into tuples instead.
@@ -222,12 +224,15 @@ class Connection:
         ``ResponseFuture.result()`` would (without its lock round), and a cancelled
         waiter is left alone."""
         loop = asyncio.get_running_loop()
+        inbox = self._inbox
+        if inbox is None or inbox.loop is not loop:
+            inbox = self._inbox = _Inbox(loop)
         waiter: asyncio.Future[Any] = loop.create_future()
         future.add_callbacks(
             _settled,
             _settled,
-            callback_args=(False, loop, waiter, future, self.legacy),
-            errback_args=(True, loop, waiter, future, self.legacy),
+            callback_args=(False, inbox, waiter, future, self.legacy),
+            errback_args=(True, inbox, waiter, future, self.legacy),
         )
         return waiter
 
@@ -239,16 +244,52 @@ class Connection:
 def _settled(
     outcome: Any,
     failed: bool,
-    loop: asyncio.AbstractEventLoop,
+    inbox: _Inbox,
     waiter: asyncio.Future[Any],
     future: ResponseFuture,
     legacy: bool,
 ) -> None:
     """On the driver's I/O thread: hand the rows (or the error) to the waiter's loop."""
-    try:  # noqa: SIM105 (on every response: no context manager)
-        loop.call_soon_threadsafe(_resolve, waiter, future, outcome, failed, legacy)
-    except RuntimeError:  # the loop was closed meanwhile: nobody is waiting any more
-        pass
+    inbox.put((waiter, future, outcome, failed, legacy))
+
+
+class _Inbox:
+    """Outcomes on their way from the driver's I/O thread to one event loop.
+
+    ``loop.call_soon_threadsafe`` writes to the loop's wake-up socket on every call;
+    many responses arriving together (a fan-out) are handed over with one wake-up
+    instead, and drained in one callback on the loop."""
+
+    __slots__ = ("items", "lock", "loop", "waking")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.items: collections.deque[Any] = collections.deque()
+        self.lock = threading.Lock()
+        self.waking = False
+
+    def put(self, item: Any) -> None:
+        with self.lock:
+            self.items.append(item)
+            if self.waking:
+                return  # a drain is on its way and will take this one too
+            self.waking = True
+        try:  # noqa: SIM105 (on every response: no context manager)
+            self.loop.call_soon_threadsafe(self.drain)
+        except RuntimeError:  # the loop was closed meanwhile: nobody is waiting any more
+            pass
+
+    def drain(self) -> None:
+        with self.lock:
+            self.waking = False
+        items = self.items
+        while items:
+            item = items.popleft()
+            try:
+                _resolve(*item)
+            except Exception as exc:  # e.g. a result that cannot be read: its awaiter's
+                if not item[0].done():
+                    item[0].set_exception(exc)
 
 
 class _TupleRows:

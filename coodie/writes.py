@@ -13,6 +13,7 @@ import decimal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, Generic, TypedDict, TypeVar
 
 from cassandra.query import UNSET_VALUE
@@ -431,8 +432,10 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
     applied to a value the document loaded, and otherwise leaves that field unloaded
     (its whole value is not known), so that a later ``save()`` never overwrites it.
     """
-    options = {k: fields.pop(k) for k in UPDATE_OPTIONS & fields.keys()}
-    values = {**(values or {}), **fields}
+    options: dict[str, Any] = {}
+    if not UPDATE_OPTIONS.isdisjoint(fields):
+        options = {k: fields.pop(k) for k in UPDATE_OPTIONS & fields.keys()}
+    values = fields if values is None else {**values, **fields}
     ttl = options.get("ttl")
     timestamp = options.get("timestamp")
     consistency = options.get("consistency")
@@ -453,7 +456,7 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
     where, keys = _row_clauses(schema, doc, [a.column for a, _ in assignments])
     text = cql.update(
         ref,
-        tuple(a for a, _ in assignments),
+        tuple(map(itemgetter(0), assignments)),
         where,
         ttl=ttl is not None,
         timestamp=timestamp is not None,
