@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .env import Env
+from .pinning import pin
 from .report import Result, notes, tables, to_json, write_chart, write_json
 from .workloads import CONTENDERS, EXTRAS, WORKLOADS, Workload
 
@@ -38,6 +39,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where JSON/PNG/text go")
     parser.add_argument("--reps", type=int, default=None, help="override repetitions")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="run the client on CPU 0 and the node (scripts/cassandra) on CPU 1: steadier "
+        "CPU figures; compare only with other pinned runs (see benchmarks/pinning.py)",
+    )
     return parser.parse_args(argv)
 
 
@@ -122,6 +129,7 @@ def meta(args: argparse.Namespace, env: Env, started: datetime) -> dict[str, Any
         "scylla-driver": version("scylla-driver"),
         "pydantic": version("pydantic"),
         "compat": env.compat_error or "available",
+        "pinned": args.pin,
         "udt": "no UDT column yet (coodie has no UDT support yet)",
     }
 
@@ -136,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{'quick' if args.quick else 'full'} run of {', '.join(w.name for w in workloads)}"
     )
     results: list[Result] = []
+    unpin: Any = None
+    if args.pin:  # before connecting: the driver's threads inherit the client's CPU
+        pinned, unpin = pin()
+        log(f"  pinned: {pinned}")
     try:
         env.open()
         if env.compat_error:
@@ -150,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
             env.close()
         except Exception:
             log(f"cleanup failed (keyspace {env.keyspace}):\n{traceback.format_exc()}")
+        if unpin is not None:
+            unpin()
     text = tables(results, env.compat_error) + "\n\n" + notes(results, env.compat_error)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
