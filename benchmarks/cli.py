@@ -7,6 +7,7 @@ import gc
 import os
 import platform
 import shutil
+import signal
 import sys
 import time
 import traceback
@@ -110,7 +111,13 @@ def run_workload(env: Env, workload: Workload, *, quick: bool, reps: int | None)
     return result
 
 
-def meta(args: argparse.Namespace, env: Env, started: datetime) -> dict[str, Any]:
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def meta(
+    args: argparse.Namespace, env: Env, started: datetime, pinned: str = "no"
+) -> dict[str, Any]:
     def version(dist: str) -> str:
         try:
             return metadata.version(dist)
@@ -129,7 +136,7 @@ def meta(args: argparse.Namespace, env: Env, started: datetime) -> dict[str, Any
         "scylla-driver": version("scylla-driver"),
         "pydantic": version("pydantic"),
         "compat": env.compat_error or "available",
-        "pinned": args.pin,
+        "pinned": pinned,
         "udt": "no UDT column yet (coodie has no UDT support yet)",
     }
 
@@ -145,9 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     results: list[Result] = []
     unpin: Any = None
+    pinned = "no"
     if args.pin:  # before connecting: the driver's threads inherit the client's CPU
         pinned, unpin = pin()
         log(f"  pinned: {pinned}")
+    # Stopped by SIGTERM (timeout, CI): leave through the finally below (the keyspace
+    # dropped, the node's CPUs given back), as on Ctrl-C.
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         env.open()
         if env.compat_error:
@@ -158,17 +169,20 @@ def main(argv: list[str] | None = None) -> int:
             log(f"  {workload.name}: {result.wall:.1f}s")
             results.append(result)
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut cleanup
         try:
             env.close()
         except Exception:
             log(f"cleanup failed (keyspace {env.keyspace}):\n{traceback.format_exc()}")
-        if unpin is not None:
-            unpin()
+        finally:
+            if unpin is not None:
+                unpin()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     text = tables(results, env.compat_error) + "\n\n" + notes(results, env.compat_error)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = started.strftime("%Y%m%d-%H%M%S")
-    data = to_json(results, meta(args, env, started))
+    data = to_json(results, meta(args, env, started, pinned))
     for name in (f"bench-{stamp}", "latest"):
         write_json(args.out / f"{name}.json", data)
         (args.out / f"{name}.txt").write_text(text + "\n")

@@ -8,8 +8,9 @@ be seen.  Absolute figures are lower pinned (the client's caches stay warm), and
 ratios to the raw driver higher: compare like with like (both runs pinned, or none).
 
 Only this process (its threads started from now on: call ``pin()`` before connecting)
-and the threads of the node started by ``scripts/cassandra`` (its pid file) are moved;
-``unpin()`` gives the node its CPUs back.
+and the node started by ``scripts/cassandra`` (its pid file, checked to be a Cassandra
+process) are moved.  ``unpin()`` gives every thread of the node, those it started
+meanwhile included, the CPUs the node had.
 """
 
 from __future__ import annotations
@@ -26,33 +27,41 @@ def pin(client_cpu: int = 0, node_cpu: int = 1) -> tuple[str, Callable[[], None]
     if not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) < 2:
         return "not pinned (needs Linux and two CPUs)", lambda: None
     os.sched_setaffinity(0, {client_cpu})
-    node = _node_threads()
-    before = {}
-    for tid in node:
-        try:
-            before[tid] = os.sched_getaffinity(tid)
-            os.sched_setaffinity(tid, {node_cpu})
-        except OSError:  # a thread that ended meanwhile
-            continue
-    what = f"client on CPU {client_cpu}"
-    what += f", node ({len(before)} threads) on CPU {node_cpu}" if before else ", node not found"
+    pid = _node_pid()
+    if pid is None:
+        return f"client on CPU {client_cpu}; node not found ({PIDFILE}): not pinned", lambda: None
+    original = os.sched_getaffinity(pid)
+    moved = _set_threads(pid, {node_cpu})
 
     def unpin() -> None:
-        for tid, cpus in before.items():
-            try:
-                os.sched_setaffinity(tid, cpus)
-            except OSError:
-                continue
+        _set_threads(pid, original)
 
-    return what, unpin
+    return f"client on CPU {client_cpu}, node ({moved} threads) on CPU {node_cpu}", unpin
 
 
-def _node_threads() -> list[int]:
+def _node_pid() -> int | None:
+    """The node's pid from the pid file, if that process is a Cassandra node."""
     try:
         pid = int(PIDFILE.read_text().strip())
-        return [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError):
-        return []
+        return None
+    return pid if b"CassandraDaemon" in command else None  # not a stale pid's process
+
+
+def _set_threads(pid: int, cpus: set[int]) -> int:
+    moved = 0
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:  # the node stopped meanwhile
+        return 0
+    for tid in threads:
+        try:
+            os.sched_setaffinity(int(tid), cpus)
+            moved += 1
+        except OSError:  # a thread that ended meanwhile
+            continue
+    return moved
 
 
 __all__ = ["pin"]

@@ -146,10 +146,17 @@ def _find_plain(model: type[BaseModel]) -> Iterator[str]:
     for name, info in model.__pydantic_fields__.items():
         if name in checked or info.frozen or info.discriminator is not None:
             continue
-        if not all(isinstance(m, Marker) for m in info.metadata):
+        if not all(_own_marker(m) for m in info.metadata):
             continue
         if _bare_type(info.annotation) in _PLAIN_TYPES:
             yield name
+
+
+def _own_marker(item: Any) -> bool:
+    """One of coodie's own markers, whose validation (a range, a timestamp's
+    normalization) the fast path reproduces; not a subclass of the application's, which
+    may validate on its own."""
+    return isinstance(item, Marker) and type(item).__module__ == Marker.__module__
 
 
 def _bare_type(annotation: Any) -> Any:
@@ -159,7 +166,7 @@ def _bare_type(annotation: Any) -> Any:
         origin = get_origin(annotation)
         if origin is Annotated:
             annotation, *meta = get_args(annotation)
-            if not all(isinstance(m, Marker) for m in meta):
+            if not all(_own_marker(m) for m in meta):
                 return None
         elif origin is Union or origin is types.UnionType:
             args = [a for a in get_args(annotation) if a is not type(None)]

@@ -33,6 +33,7 @@ from coodie.fields import (
     ClusteringKey,
     Discriminator,
     Frozen,
+    Marker,
     PrimaryKey,
     SmallInt,
     Timestamp,
@@ -351,3 +352,31 @@ def test_a_subclass_completed_later_writes_its_discriminator(session: Recorder) 
     ((_, params),) = session.executed
     assert "cat" in params
     assert "toy" in {c.name for c in table_of(Pet).columns}  # registered in the hierarchy
+
+
+class Lower(Marker):
+    """An application's marker with its own validation."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(str.lower, handler(source))
+
+
+class Account(coodie.sync.Document):
+    id: Annotated[int, PrimaryKey()]
+    email: Annotated[str, Lower()] = ""
+    seen: Annotated[Optional[dt.datetime], Timestamp()] = None
+
+    class Settings:
+        connection = FAKE
+
+
+def test_update_runs_the_validation_of_an_applications_own_marker(session: Recorder) -> None:
+    assert plain_fields(Account) == {"id", "seen"}
+    doc = Account(id=1)
+    set_loaded_row(doc, (table_schema(Account).columns, (1, "", None)))
+    doc.update(email="C@X.COM")
+    assert doc.email == "c@x.com"
+    ((_, params),) = session.executed
+    assert params[0] == "c@x.com"
