@@ -42,7 +42,7 @@ from .writes import (
     check_counter_options,
     check_lwt_timestamp,
     conditional,
-    dispatch,
+    enqueue,
 )
 
 if TYPE_CHECKING:
@@ -544,12 +544,14 @@ def delete_op(
     request = Request(
         text, [*params, *lwt.params], consistency=spec.consistency, timeout=spec.timeout
     )
-    if lwt and batch is None:
+    if batch is not None:
+        enqueue(
+            conn, request, batch, _nothing, counter=schema.is_counter_table, conditional=bool(lwt)
+        )
+    elif lwt:
         yield from lwt.send(conn, request, qs.model)
-        return
-    yield from dispatch(
-        conn, request, batch, _nothing, counter=schema.is_counter_table, conditional=bool(lwt)
-    )
+    else:
+        yield conn, request
 
 
 def update_op(
@@ -596,11 +598,13 @@ def update_op(
         *lwt.params,
     ]
     request = Request(text, params, consistency=spec.consistency, timeout=spec.timeout)
-    if lwt and batch is None:
+    if batch is not None:
+        counter = any(a.column.type.counter for a, _ in assignments)
+        enqueue(conn, request, batch, _nothing, counter=counter, conditional=bool(lwt))
+    elif lwt:
         yield from lwt.send(conn, request, qs.model)
-        return
-    counter = any(a.column.type.counter for a, _ in assignments)
-    yield from dispatch(conn, request, batch, _nothing, counter=counter, conditional=bool(lwt))
+    else:
+        yield conn, request
 
 
 def _refuse_every_kind(schema: TableSchema, what: str) -> None:

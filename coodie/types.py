@@ -306,21 +306,28 @@ def holds_marker(annotation: Any, kind: type[Marker]) -> bool:
 
 def split_annotation(annotation: Any) -> tuple[Any, list[Marker], bool]:
     """Strip ``Optional``/``Annotated`` layers: (bare type, coodie markers, allows None)."""
-    markers: list[Marker] = []
+    bare, metadata, optional = annotation_layers(annotation)
+    return bare, [m for m in metadata if isinstance(m, Marker)], optional
+
+
+def annotation_layers(annotation: Any) -> tuple[Any, list[Any], bool]:
+    """Strip ``Optional``/``Annotated`` layers: (bare type, all their metadata, allows
+    None).  A real union is returned as the bare type."""
+    metadata: list[Any] = []
     optional = False
     while True:
         origin = get_origin(annotation)
         if origin is Annotated:
             annotation, *meta = get_args(annotation)
-            markers.extend(m for m in meta if isinstance(m, Marker))
+            metadata.extend(meta)
         elif origin is Union or origin is types.UnionType:
             args = [a for a in get_args(annotation) if a is not type(None)]
             if len(args) == len(get_args(annotation)) or len(args) != 1:
-                return annotation, markers, optional  # a real union: rejected by resolve()
+                return annotation, metadata, optional  # a real union: rejected by resolve()
             optional = True
             annotation = args[0]
         else:
-            return annotation, markers, optional
+            return annotation, metadata, optional
 
 
 def resolve(annotation: Any, markers: list[Marker], where: str) -> ColumnType:
@@ -642,6 +649,7 @@ def _name(tp: Any) -> str:
 
 __all__ = [
     "ColumnType",
+    "annotation_layers",
     "checked_marker",
     "db_container",
     "holds_marker",

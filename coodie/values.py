@@ -8,11 +8,10 @@ statement; ``to_db``/``from_db`` cross between model values and driver values.
 from __future__ import annotations
 
 import difflib
-import types
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any, get_origin
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
@@ -21,6 +20,7 @@ from .exceptions import InvalidQuery, ValidationError
 from .fields import Marker
 from .instances import bare
 from .schema import Column, TableSchema
+from .types import annotation_layers
 
 
 def to_db(schema: TableSchema, column: Column, value: Any) -> Any:
@@ -112,19 +112,19 @@ _HARMLESS_CONFIG = frozenset(
         "defer_build",
     }
 )
-_plain: dict[type[BaseModel], tuple[Any, frozenset[str]]] = {}
 
 
 def plain_fields(model: type[BaseModel]) -> frozenset[str]:
     """The fields of ``model`` whose validation returns a value of their exact scalar type
     unchanged (before coodie's own normalization): no constraints, no validators, no
-    frozen field, no model setting that transforms values.  Found once per validator."""
+    frozen field, no model setting that transforms values.  Found once per validator
+    (a rebuild may change them), and kept on the class itself."""
     validator = model.__dict__.get("__pydantic_validator__")
-    known = _plain.get(model)
+    known = model.__dict__.get("__coodie_plain__")
     if known is not None and known[0] is validator:
-        return known[1]
+        return known[1]  # type: ignore[no-any-return]
     found = frozenset(_find_plain(model))
-    _plain[model] = (validator, found)
+    type.__setattr__(model, "__coodie_plain__", (validator, found))
     return found
 
 
@@ -162,21 +162,10 @@ def _own_marker(item: Any) -> bool:
 def _bare_type(annotation: Any) -> Any:
     """``X`` from ``X``, ``Optional[X]`` or ``Annotated[X, <coodie markers>]``, nested;
     ``None`` for anything else (a constraint, a union, a generic)."""
-    while True:
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            annotation, *meta = get_args(annotation)
-            if not all(_own_marker(m) for m in meta):
-                return None
-        elif origin is Union or origin is types.UnionType:
-            args = [a for a in get_args(annotation) if a is not type(None)]
-            if len(args) != 1:
-                return None
-            annotation = args[0]
-        elif origin is not None:
-            return None
-        else:
-            return annotation
+    bare, metadata, _ = annotation_layers(annotation)
+    if get_origin(bare) is not None or not all(_own_marker(m) for m in metadata):
+        return None
+    return bare
 
 
 def unknown_field(schema: TableSchema, name: str, what: str = "field") -> str:

@@ -66,18 +66,19 @@ def check_batch(batch: Any) -> None:
         raise InvalidQuery(f"batch= takes a BatchQuery, not {batch!r}")
 
 
-def dispatch(
+def enqueue(
     conn: Connection,
     request: Request,
-    batch: BatchBase | None,
+    batch: BatchBase,
     done: Callable[[], None],
     *,
     counter: bool = False,
     doc: DocumentBase | None = None,
     after_others: bool = False,
     conditional: bool = False,
-) -> Operation[Any]:
-    """Send the write now, or queue it in ``batch``; ``done`` records it once it was sent.
+) -> None:
+    """Queue a write in ``batch``; ``done`` records it once the batch ran.  (A write
+    outside a batch is yielded by its operation, and recorded right after.)
 
     A ``conditional`` write queued in a batch makes it a conditional batch: the batch
     applies all or nothing, and raises ``LWTFailed`` when its conditions did not hold.
@@ -86,24 +87,19 @@ def dispatch(
     holds a write of it (a ``save()`` computes its change from the row as last read or
     written, which a queued write has not changed yet).
     """
-    if batch is not None:
-        check_batch(batch)
-        if request.consistency is not None or request.timeout is not None:
-            raise InvalidQuery(
-                "consistency and timeout apply to the whole batch; pass them to "
-                "BatchQuery(consistency=..., timeout=...) instead of the write"
-            )
-        if after_others and doc is not None and batch.holds(doc):
-            raise InvalidQuery(
-                f"{type(doc).__name__}: this document already has a write in this batch; "
-                "save() computes its change from the row as last written, and the queued "
-                "write has not happened yet: make all changes, then save once per batch"
-            )
-        batch.add(conn, request, done, counter=counter, doc=doc, conditional=conditional)
-        return None
-    result = yield conn, request
-    done()
-    return result
+    check_batch(batch)
+    if request.consistency is not None or request.timeout is not None:
+        raise InvalidQuery(
+            "consistency and timeout apply to the whole batch; pass them to "
+            "BatchQuery(consistency=..., timeout=...) instead of the write"
+        )
+    if after_others and doc is not None and batch.holds(doc):
+        raise InvalidQuery(
+            f"{type(doc).__name__}: this document already has a write in this batch; "
+            "save() computes its change from the row as last written, and the queued "
+            "write has not happened yet: make all changes, then save once per batch"
+        )
+    batch.add(conn, request, done, counter=counter, doc=doc, conditional=conditional)
 
 
 # -- write operations ----------------------------------------------------------------------
@@ -210,20 +206,22 @@ def save_op(
             timestamp=timestamp is not None,
         )
         params = [*options, *set_params, *keys]
-        request = Request(text, params, consistency=consistency, timeout=timeout)
-        yield from dispatch(
-            conn, request, batch, lambda: record(doc, schema, written), doc=doc, after_others=True
-        )
+        request = Request(text, params, consistency, timeout)
+        if batch is not None:
+            done = lambda: record(doc, schema, written)  # noqa: E731
+            enqueue(conn, request, batch, done, doc=doc, after_others=True)
+            return doc
+        yield conn, request
+        record(doc, schema, written)
         return doc
     text, params, row = _insert_statement(doc, schema, ref, ttl, timestamp, options, lwt=False)
     request = Request(text, params, consistency, timeout)
-    if batch is None:  # the usual case, without dispatch()'s generator and callback
-        yield conn, request
-        set_loaded_row(doc, (schema.columns, row))
+    if batch is not None:
+        written_row = lambda: set_loaded_row(doc, (schema.columns, row))  # noqa: E731
+        enqueue(conn, request, batch, written_row, doc=doc, after_others=True)
         return doc
-    yield from dispatch(
-        conn, request, batch, lambda: _loaded(doc, schema.columns, row), doc=doc, after_others=True
-    )
+    yield conn, request
+    set_loaded_row(doc, (schema.columns, row))
     return doc
 
 
@@ -286,10 +284,6 @@ def _delta_param(schema: TableSchema, column: Column, op: str, part: Any) -> Any
         key = dataclasses.replace(column, type=column.type.key)
         return {to_db(schema, key, k) for k in part}
     return to_db(schema, column, part)
-
-
-def _loaded(doc: DocumentBase, columns: tuple[Column, ...], row: tuple[Any, ...]) -> None:
-    set_loaded_row(doc, (columns, row))
 
 
 def _differs(column: Column, value: Any, stored: Any) -> bool:
@@ -388,20 +382,13 @@ def insert_op(
         timeout=timeout,
     )
     if batch is not None:
-        yield from dispatch(
-            conn,
-            request,
-            batch,
-            lambda: _loaded(doc, schema.columns, row),
-            doc=doc,
-            after_others=True,
-            conditional=True,
-        )
+        written_row = lambda: set_loaded_row(doc, (schema.columns, row))  # noqa: E731
+        enqueue(conn, request, batch, written_row, doc=doc, after_others=True, conditional=True)
         return InsertResult(True)
     result = yield conn, request
     applied, existing = lwt_outcome(type(doc), result)
     if applied:
-        _loaded(doc, schema.columns, row)
+        set_loaded_row(doc, (schema.columns, row))
         return InsertResult(True)
     return InsertResult(False, existing, lwt_row(result))
 
@@ -473,12 +460,8 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
         timeout,
         serial_consistency=options.get("serial_consistency"),
     )
-    if lwt is UNCONDITIONAL and batch is None:  # the usual case, without dispatch()
-        yield conn, request
-        _apply_update(doc, schema, assignments, set_params)
-        return doc
-    if not lwt or batch is not None:
-        yield from dispatch(
+    if batch is not None:
+        enqueue(
             conn,
             request,
             batch,
@@ -488,7 +471,10 @@ def update_op(doc: D, values: Mapping[str, Any] | None, fields: dict[str, Any]) 
             conditional=bool(lwt),
         )
         return doc
-    yield from lwt.send(conn, request, cls)
+    if lwt:
+        yield from lwt.send(conn, request, cls)
+    else:
+        yield conn, request
     _apply_update(doc, schema, assignments, set_params)
     return doc
 
@@ -664,26 +650,21 @@ def delete_op(
     if lwt is not UNCONDITIONAL:
         params += lwt.params
     request = Request(text, params, consistency, timeout, serial_consistency=serial_consistency)
-    if lwt is UNCONDITIONAL and batch is None:  # the usual case, without dispatch()
-        yield conn, request
-        set_loaded_row(doc, None)
+    if batch is not None:
+        enqueue(
+            conn,
+            request,
+            batch,
+            lambda: set_loaded_row(doc, None),
+            counter=schema.is_counter_table,
+            doc=doc,
+            conditional=bool(lwt),
+        )
         return
-    if lwt and batch is None:
+    if lwt:
         yield from lwt.send(conn, request, type(doc))
-        _forget(doc)
-        return
-    yield from dispatch(
-        conn,
-        request,
-        batch,
-        lambda: _forget(doc),
-        counter=schema.is_counter_table,
-        doc=doc,
-        conditional=bool(lwt),
-    )
-
-
-def _forget(doc: DocumentBase) -> None:
+    else:
+        yield conn, request
     set_loaded_row(doc, None)
 
 
@@ -741,7 +722,7 @@ __all__ = [
     "WriteOptions",
     "conditional",
     "delete_op",
-    "dispatch",
+    "enqueue",
     "get_op",
     "insert_op",
     "is_full_key",

@@ -1381,17 +1381,7 @@ class CallsCommand(_CallsCommand):
                 if call.func.value in _ITERATING and plain:
                     return "iterate"
             return "other"
-        if isinstance(parent, cst.Subscript) and parent.value is node:
-            return "list"
-        if isinstance(parent, cst.If | cst.While | cst.IfExp | cst.Assert) and parent.test is node:
-            return "list"
-        if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
-            return "list"
-        if isinstance(parent, cst.BooleanOperation):
-            return "list"
-        if isinstance(parent, cst.For | cst.CompFor) and parent.iter is node:
-            return "iterate"
-        return "other"
+        return _consumed(node, parent)
 
     def _unwrapped(self, call: cst.Call) -> cst.BaseExpression:
         """``list(M.find(...).all())`` -> ``M.find(...).all()`` (in parentheses when it
@@ -1661,15 +1651,23 @@ class _Scope(cst.CSTVisitor):
                 if call.func.value in _ITERATING or call.func.value == "list":
                     return "iterate"
             return "other"
-        if isinstance(parent, cst.Subscript) and parent.value is node:
-            return "list"
-        if isinstance(parent, cst.If | cst.While | cst.IfExp | cst.Assert) and parent.test is node:
-            return "list"
-        if isinstance(parent, cst.UnaryOperation | cst.BooleanOperation):
-            return "list"
-        if isinstance(parent, cst.For | cst.CompFor) and parent.iter is node:
-            return "iterate"
-        return "other"
+        return _consumed(node, parent)
+
+
+def _consumed(node: cst.CSTNode, parent: cst.CSTNode | None) -> str:
+    """How a statement or operator uses ``node``: ``list`` (indexed, or taken as a truth
+    value), ``iterate`` (looped over) or ``other``."""
+    if isinstance(parent, cst.Subscript) and parent.value is node:
+        return "list"
+    if isinstance(parent, cst.If | cst.While | cst.IfExp | cst.Assert) and parent.test is node:
+        return "list"
+    if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
+        return "list"
+    if isinstance(parent, cst.BooleanOperation):
+        return "list"
+    if isinstance(parent, cst.For | cst.CompFor) and parent.iter is node:
+        return "iterate"
+    return "other"
 
 
 def _is_store(stack: Sequence[cst.CSTNode]) -> bool:
